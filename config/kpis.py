@@ -1,0 +1,48 @@
+"""KPI names other programs read, and how each KPI maps onto a 0-100 score."""
+from pydantic import BaseModel, Field, model_validator
+
+KPI_KEYS = (
+    "otd_pct",
+    "otif_pct",
+    "fill_rate_pct",
+    "lead_time_days_mean",
+    "delay_days_mean",
+    "quality_ppm",
+    "price_variance_pct",
+    "confirmation_lag_days_median",
+    "action_closure_pct",
+)
+
+
+class KpiScale(BaseModel):
+    """Linear score: `threshold` scores 0, `target` scores 100, clamped in between."""
+
+    threshold: float
+    target: float
+    higher_is_better: bool
+    weight: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _direction_matches(self) -> "KpiScale":
+        if self.threshold == self.target:
+            raise ValueError("threshold and target must differ")
+        if (self.target > self.threshold) != self.higher_is_better:
+            direction = "above" if self.higher_is_better else "below"
+            raise ValueError(f"target must lie {direction} threshold when higher_is_better={self.higher_is_better}")
+        return self
+
+
+DEFAULT_SCALES: dict[str, KpiScale] = {
+    "otd_pct": KpiScale(threshold=70, target=98, higher_is_better=True, weight=30),
+    "otif_pct": KpiScale(threshold=60, target=95, higher_is_better=True, weight=20),
+    "fill_rate_pct": KpiScale(threshold=85, target=100, higher_is_better=True, weight=15),
+    "quality_ppm": KpiScale(threshold=5000, target=500, higher_is_better=False, weight=20),
+    "lead_time_days_mean": KpiScale(threshold=60, target=20, higher_is_better=False, weight=0),
+    "delay_days_mean": KpiScale(threshold=10, target=0, higher_is_better=False, weight=0),
+    "price_variance_pct": KpiScale(threshold=5, target=0, higher_is_better=False, weight=5),
+    "confirmation_lag_days_median": KpiScale(threshold=7, target=1, higher_is_better=False, weight=5),
+    "action_closure_pct": KpiScale(threshold=50, target=100, higher_is_better=True, weight=5),
+}
+
+#: grade -> lowest score that earns it, highest first; the last floor must be 0 so every score has a grade
+DEFAULT_GRADES: dict[str, float] = {"A": 90, "B": 75, "C": 60, "D": 0}

@@ -1,0 +1,177 @@
+"""Settings: env vars `SRM_BRIDGE_<SECTION>__<KEY>` over a YAML/TOML file over defaults.
+
+A wrong value fails at start-up with `ConfigError`, naming the env var and the key.
+"""
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+    YamlConfigSettingsSource,
+)
+
+from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
+
+ENV_PREFIX = "SRM_BRIDGE_"
+_config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
+
+
+class ConfigError(ValueError):
+    """Raised at start-up when configuration is invalid; the message names each bad key."""
+
+
+class DatabaseSettings(BaseModel):
+    url: str = "sqlite:///srm-bridge.db"
+
+
+class QueueBinding(BaseModel):
+    name: str
+    routing_key: str = "#"
+
+
+class BrokerSettings(BaseModel):
+    url: str = "filesystem://"
+    folder: Path = Path("srm-bridge-data/broker")
+    exchange: str = "srm.events"
+    source: str = "urn:srm-bridge"
+    queues: list[QueueBinding] = Field(default_factory=lambda: [QueueBinding(name="srm-bridge.events")])
+    connect_timeout_s: float = Field(10, gt=0)
+    confirm_timeout_s: float = Field(10, gt=0)
+    max_attempts: int = Field(10, ge=1)
+    batch_size: int = Field(500, ge=1)
+
+
+class SapSettings(BaseModel):
+    url: str = "http://127.0.0.1:8091/sap/bc/srt/scs/sap/srm_bridge"
+    user: str = "SRM_BRIDGE"
+    password: SecretStr = SecretStr("sandbox")
+    client: str = "100"
+    verify: bool | str = True
+    page_size: int = Field(500, ge=1, le=10_000)
+    connect_timeout_s: float = Field(10, gt=0)
+    operation_timeout_s: float = Field(60, gt=0)
+    max_attempts: int = Field(6, ge=1)
+    retry_initial_s: float = Field(1.0, ge=0)
+    overlap_minutes: int = Field(10, ge=0)
+    settle_seconds: int = Field(60, ge=0)
+
+
+class SalesforceSettings(BaseModel):
+    login_url: str = "https://127.0.0.1:8092"
+    client_id: str = "srm-bridge"
+    client_secret: SecretStr = SecretStr("sandbox")
+    api_version: str = "59.0"
+    verify: bool | str = True
+    page_size: int = Field(2000, ge=200, le=2000)
+    timeout_s: float = Field(30, gt=0)
+    max_attempts: int = Field(5, ge=1)
+    retry_initial_s: float = Field(1.0, ge=0)
+    overlap_minutes: int = Field(10, ge=0)
+    settle_seconds: int = Field(60, ge=0)
+    vendor_id_field: str = "SAP_Vendor_Id__c"
+    tier_field: str = "Supplier_Tier__c"
+    risk_field: str = "Risk_Rating__c"
+
+
+class DeliverySettings(BaseModel):
+    """Delivery window and quantity tolerances of OTD/OTIF (DESIGN.md, KPI semantics)."""
+
+    early_days: int = Field(2, ge=0)
+    late_days: int = Field(0, ge=0)
+    qty_tolerance_pct: float = Field(2, ge=0, lt=100)
+    over_tolerance_pct: float = Field(5, ge=0)
+
+
+class ScoringSettings(BaseModel):
+    kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
+    grades: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADES))
+    months: int = Field(12, ge=1, le=60)
+
+    @field_validator("kpis")
+    @classmethod
+    def _known_kpis(cls, kpis: dict[str, KpiScale]) -> dict[str, KpiScale]:
+        unknown = sorted(set(kpis) - set(KPI_KEYS))
+        if unknown:
+            raise ValueError(f"unknown KPI {', '.join(unknown)}; known: {', '.join(KPI_KEYS)}")
+        return {**DEFAULT_SCALES, **kpis}
+
+    @field_validator("grades")
+    @classmethod
+    def _bands_descend(cls, grades: dict[str, float]) -> dict[str, float]:
+        floors = list(grades.values())
+        if floors != sorted(floors, reverse=True) or len(set(floors)) != len(floors):
+            raise ValueError("grade floors must be listed from the highest to the lowest, without ties")
+        if not floors or floors[-1] != 0:
+            raise ValueError("the lowest grade floor must be 0 so that every score has a grade")
+        return grades
+
+
+class SchedulerSettings(BaseModel):
+    sync_interval_s: float = Field(900, gt=0)
+    publish_interval_s: float = Field(10, gt=0)
+    sources: list[Literal["sap", "salesforce"]] = Field(default_factory=lambda: ["sap", "salesforce"])
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
+
+    timezone: str = "UTC"
+    database: DatabaseSettings = DatabaseSettings()
+    broker: BrokerSettings = BrokerSettings()
+    sap: SapSettings = SapSettings()
+    salesforce: SalesforceSettings = SalesforceSettings()
+    delivery: DeliverySettings = DeliverySettings()
+    scoring: ScoringSettings = ScoringSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(_file_source(settings_cls, path))
+        return tuple(sources)
+
+
+def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    if path.suffix in {".yaml", ".yml"}:
+        return YamlConfigSettingsSource(settings_cls, yaml_file=path)
+    if path.suffix == ".toml":
+        return TomlConfigSettingsSource(settings_cls, toml_file=path)
+    raise ConfigError(f"config file {path}: use .yaml, .yml or .toml")
+
+
+def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
+    """Read settings once at start-up; `SRM_BRIDGE_CONFIG` names the file when none is given."""
+    named = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    token = _config_file.set(Path(named) if named else None)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+    finally:
+        _config_file.reset(token)
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = ["invalid configuration:"]
+    for error in exc.errors():
+        path = [str(part) for part in error["loc"]]
+        env_name = ENV_PREFIX + "__".join(part.upper() for part in path)
+        lines.append(f"  {'.'.join(path)} ({env_name}): {error['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,33 @@
+"""The one error tree connectors raise; `sync/` never sees a zeep or requests exception.
+
+    ConnectorError
+    ├── TransientError      timeouts, connection errors, 5xx, throttling: retried with backoff
+    ├── AuthError           bad credentials, expired session that cannot be renewed
+    ├── PayloadError        a response that is not what the protocol promises (HTML, bad XML, DTDs)
+    ├── RemoteFault         a business fault the remote system reports (StandardMessageFault, 4xx)
+    └── LimitExceeded       the remote API budget is used up: stop cleanly, retry later
+"""
+
+
+class ConnectorError(Exception):
+    """Base of every error a connector raises; `str()` is safe to log (no secrets)."""
+
+
+class TransientError(ConnectorError):
+    pass
+
+
+class AuthError(ConnectorError):
+    pass
+
+
+class PayloadError(ConnectorError):
+    pass
+
+
+class RemoteFault(ConnectorError):
+    pass
+
+
+class LimitExceeded(ConnectorError):
+    pass

@@ -1,0 +1,22 @@
+"""Retry policy as data: which errors are transient, how long to wait, when to give up."""
+import logging
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+
+from connectors.errors import TransientError
+
+log = logging.getLogger("srm_bridge.connectors")
+
+TRANSIENT = retry_if_exception_type(TransientError)
+
+
+def log_retry(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome else None
+    log.warning("transient failure, retrying", extra={
+        "attempt": state.attempt_number, "wait_s": round(state.upcoming_sleep, 2), "error": str(error)})
+
+
+def transient_retry(max_attempts: int, initial_s: float = 1.0, max_wait_s: float = 30.0) -> Retrying:
+    """Jittered exponential backoff on `TransientError` only; the last error is re-raised."""
+    return Retrying(retry=TRANSIENT, wait=wait_exponential_jitter(initial=initial_s, max=max_wait_s),
+                    stop=stop_after_attempt(max_attempts), reraise=True, before_sleep=log_retry)

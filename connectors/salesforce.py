@@ -1,0 +1,157 @@
+"""Salesforce connector: supplier Accounts through simple-salesforce, paged by SystemModstamp.
+
+Authenticates with OAuth 2.0 client credentials against a configurable login URL (My Domain or
+the stand-in), renews the session on `INVALID_SESSION_ID` without losing the page, and streams
+`queryAll` page by page so an org never has to fit in memory.
+"""
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator
+
+import requests
+from pydantic import ValidationError
+from simple_salesforce import Salesforce
+from simple_salesforce.exceptions import (
+    SalesforceError,
+    SalesforceExpiredSession,
+    SalesforceGeneralError,
+    SalesforceRefusedRequest,
+)
+
+from config.settings import SalesforceSettings
+from connectors.http import ConfiguredSession
+from connectors.errors import AuthError, LimitExceeded, PayloadError, RemoteFault, TransientError
+from connectors.retry import transient_retry
+from domain.records import Page, Rejected, SupplierAccount
+
+log = logging.getLogger("srm_bridge.connectors.salesforce")
+
+
+def soql_datetime(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SalesforceClient:
+    """A simple-salesforce client whose session is renewed when Salesforce expires it."""
+
+    def __init__(self, settings: SalesforceSettings) -> None:
+        self.settings = settings
+        self.http = ConfiguredSession(settings.verify)
+        self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s)
+        self.sf: Salesforce | None = None
+
+    def login(self) -> None:
+        url = f"{self.settings.login_url.rstrip('/')}/services/oauth2/token"
+        form = {"grant_type": "client_credentials", "client_id": self.settings.client_id,
+                "client_secret": self.settings.client_secret.get_secret_value()}
+
+        def attempt() -> requests.Response:
+            try:
+                response = self.http.post(url, data=form, timeout=self.settings.timeout_s)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
+            if response.status_code >= 500:
+                raise TransientError(f"Salesforce login at {url} answered HTTP {response.status_code}")
+            return response
+
+        response = self.retrying(attempt)
+        if response.status_code != 200:
+            raise AuthError(f"Salesforce login at {url} refused (HTTP {response.status_code}): {_oauth_error(response)}")
+        grant = response.json()
+        self.sf = Salesforce(instance_url=grant["instance_url"], session_id=grant["access_token"],
+                             version=self.settings.api_version, session=self.http)
+        log.info("Salesforce session opened", extra={"instance_url": grant["instance_url"]})
+
+    def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
+        """Run one API request with retries; renew the session once if Salesforce expired it."""
+        def attempt() -> Any:
+            if self.sf is None:
+                self.login()
+            try:
+                return request(self.sf)
+            except SalesforceExpiredSession:
+                log.info("Salesforce session expired, renewing", extra={"doing": doing})
+                self.login()
+                return request(self.sf)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                raise TransientError(f"Salesforce unreachable while {doing}: {type(exc).__name__}") from None
+            except SalesforceGeneralError as exc:
+                if exc.status >= 500:
+                    raise TransientError(f"Salesforce answered HTTP {exc.status} while {doing}") from None
+                raise
+
+        try:
+            return self.retrying(attempt)
+        except SalesforceExpiredSession:
+            raise AuthError(f"Salesforce rejected a freshly renewed session while {doing}") from None
+        except SalesforceRefusedRequest as exc:
+            if "REQUEST_LIMIT_EXCEEDED" in str(exc.content):
+                raise LimitExceeded(f"Salesforce API request limit exceeded while {doing}") from None
+            raise RemoteFault(f"Salesforce refused the request while {doing}: {_sf_error(exc)}") from None
+        except SalesforceError as exc:
+            raise RemoteFault(f"Salesforce error while {doing} (HTTP {exc.status}): {_sf_error(exc)}") from None
+        except ValueError as exc:
+            raise PayloadError(f"Salesforce answer while {doing} is not JSON: {exc}") from None
+
+
+def _oauth_error(response: requests.Response) -> str:
+    try:
+        body = response.json()
+        return f"{body.get('error')}: {body.get('error_description')}"
+    except ValueError:
+        return response.text[:200]
+
+
+def _sf_error(exc: SalesforceError) -> str:
+    content = exc.content
+    if isinstance(content, list) and content and isinstance(content[0], dict):
+        return f"{content[0].get('errorCode')}: {content[0].get('message')}"
+    return str(content)[:200]
+
+
+class SalesforceConnector:
+    def __init__(self, client: SalesforceClient) -> None:
+        self.client = client
+        settings = client.settings
+        self.fields = ["Id", "Name", "OwnerId", "Owner.Name", "Industry", settings.vendor_id_field,
+                       settings.tier_field, settings.risk_field, "SystemModstamp", "IsDeleted"]
+
+    def accounts(self, since: datetime, until: datetime) -> Iterator[Page[SupplierAccount]]:
+        """Accounts changed in `[since, until)`, deleted ones included, in (SystemModstamp, Id) order."""
+        soql = (f"SELECT {', '.join(self.fields)} FROM Account "
+                f"WHERE SystemModstamp >= {soql_datetime(since)} AND SystemModstamp < {soql_datetime(until)} "
+                f"ORDER BY SystemModstamp, Id")
+        options = {"Sforce-Query-Options": f"batchSize={self.client.settings.page_size}"}
+        timeout = self.client.settings.timeout_s
+        result = self.client.call(lambda sf: sf.query(soql, include_deleted=True, headers=options, timeout=timeout),
+                                  "querying Accounts")
+        while True:
+            yield self._page(result.get("records", []))
+            if result.get("done", True):
+                return
+            next_url = result.get("nextRecordsUrl")
+            if not next_url:
+                raise PayloadError("Salesforce says more records follow but gives no nextRecordsUrl")
+            result = self.client.call(
+                lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=options, timeout=timeout),
+                "paging Accounts")
+            if result.get("nextRecordsUrl") == next_url:
+                raise PayloadError(f"Salesforce paging does not advance past {next_url}")
+
+    def _page(self, rows: list[dict]) -> Page[SupplierAccount]:
+        settings = self.client.settings
+        page: Page[SupplierAccount] = Page(records=[])
+        for row in rows:
+            try:
+                page.records.append(SupplierAccount(
+                    id=row["Id"], name=row.get("Name") or "", vendor_id=row.get(settings.vendor_id_field) or None,
+                    owner_id=row.get("OwnerId"), owner_name=(row.get("Owner") or {}).get("Name"),
+                    industry=row.get("Industry"), tier=row.get(settings.tier_field),
+                    risk_rating=row.get(settings.risk_field), is_deleted=bool(row.get("IsDeleted")),
+                    modstamp=row.get("SystemModstamp"),
+                ))
+            except (ValidationError, KeyError) as exc:
+                page.rejected.append(Rejected(key=str(row.get("Id")), reason=str(exc).replace("\n", " "), raw=str(row)))
+        if page.records:
+            page.cursor = max(record.modstamp for record in page.records)
+        return page

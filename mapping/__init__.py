@@ -1,0 +1,1 @@
+"""Pure numbers: KPI measurements, scores and grades. No I/O, no clock: `as_of` is an argument."""

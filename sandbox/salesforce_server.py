@@ -1,0 +1,145 @@
+"""Salesforce stand-in: the REST API over HTTPS, served from a dataset of Accounts.
+
+OAuth 2.0 client credentials (`/services/oauth2/token`), `query/` and `queryAll/` with
+`nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, `Sforce-Limit-Info`, and error
+bodies as JSON arrays (`INVALID_SESSION_ID` on 401) as the real API sends them.
+"""
+import json
+import secrets
+import threading
+import time
+from typing import Callable
+from urllib.parse import parse_qs
+
+from sandbox.faults import UNAVAILABLE_PAGE, Faults
+from sandbox.soql import SoqlError, field_value, parse
+
+API_VERSION = "59.0"
+DAILY_BUDGET = 15000
+
+
+def _error(status: str, code: str, message: str) -> tuple[str, list, bytes]:
+    return status, [("Content-Type", "application/json")], json.dumps([{"message": message, "errorCode": code}]).encode()
+
+
+class SalesforceStandIn:
+    def __init__(self, dataset: dict, client_id: str = "srm-bridge", client_secret: str = "sandbox",
+                 token_ttl_s: float = 7200, faults: Faults | None = None) -> None:
+        self.client_id, self.client_secret, self.token_ttl_s = client_id, client_secret, token_ttl_s
+        self.faults = faults or Faults()
+        self.accounts: list[dict] = list(dataset.get("accounts", ()))
+        self.tokens: dict[str, float] = {}
+        self.cursors: dict[str, tuple[list[dict], int]] = {}
+        self.api_calls = 0
+        self.lock = threading.Lock()
+
+    def expire_sessions(self) -> None:
+        with self.lock:
+            self.tokens.clear()
+
+    def __call__(self, environ: dict, start_response: Callable) -> list[bytes]:
+        status, headers, body = self._route(environ)
+        start_response(status, headers + [("Content-Length", str(len(body)))])
+        return [body]
+
+    def _route(self, environ: dict) -> tuple[str, list, bytes]:
+        path, method = environ.get("PATH_INFO", ""), environ["REQUEST_METHOD"]
+        if path == "/services/oauth2/token" and method == "POST":
+            return self._token(environ)
+        if not path.startswith(f"/services/data/v{API_VERSION}/"):
+            return _error("404 Not Found", "NOT_FOUND", f"The requested resource does not exist: {path}")
+        if not self._session_valid(environ.get("HTTP_AUTHORIZATION", "")):
+            return _error("401 Unauthorized", "INVALID_SESSION_ID", "Session expired or invalid")
+        _, fault = self.faults.next()
+        if fault is not None:
+            return "503 Service Unavailable", [("Content-Type", "text/html")], UNAVAILABLE_PAGE
+        with self.lock:
+            self.api_calls += 1
+        limit_header = [("Sforce-Limit-Info", f"api-usage={self.api_calls}/{DAILY_BUDGET}")]
+        resource = path[len(f"/services/data/v{API_VERSION}/"):]
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        if resource in ("query/", "query", "queryAll/", "queryAll") and "q" in query:
+            status, headers, body = self._query(query["q"][0], resource.startswith("queryAll"),
+                                                environ.get("HTTP_SFORCE_QUERY_OPTIONS", ""))
+        elif resource.startswith(("query/", "queryAll/")):
+            status, headers, body = self._more(resource.split("/", 1)[1])
+        else:
+            status, headers, body = _error("404 Not Found", "NOT_FOUND", f"The requested resource does not exist: {path}")
+        return status, headers + limit_header, body
+
+    def _token(self, environ: dict) -> tuple[str, list, bytes]:
+        form = parse_qs(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode())
+        grant = form.get("grant_type", [""])[0]
+        if grant != "client_credentials":
+            body = {"error": "unsupported_grant_type", "error_description": f"grant type not supported: {grant}"}
+            return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(body).encode()
+        if (form.get("client_id", [""])[0], form.get("client_secret", [""])[0]) != (self.client_id, self.client_secret):
+            body = {"error": "invalid_client", "error_description": "invalid client credentials"}
+            return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(body).encode()
+        token = "00D" + secrets.token_urlsafe(24)
+        with self.lock:
+            self.tokens[token] = time.monotonic() + self.token_ttl_s
+        host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
+        body = {"access_token": token, "instance_url": f"https://{host}", "token_type": "Bearer",
+                "id": f"https://{host}/id/00D000000000001AAA/005000000000001AAA",
+                "issued_at": str(int(time.time() * 1000)), "signature": secrets.token_urlsafe(16)}
+        return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    def _session_valid(self, header: str) -> bool:
+        scheme, _, token = header.partition(" ")
+        with self.lock:
+            expires = self.tokens.get(token) if scheme in ("Bearer", "OAuth") else None
+        return expires is not None and expires > time.monotonic()
+
+    def _query(self, soql: str, include_deleted: bool, options: str) -> tuple[str, list, bytes]:
+        try:
+            query = parse(soql)
+        except SoqlError as exc:
+            return _error("400 Bad Request", "MALFORMED_QUERY", str(exc))
+        if query.sobject != "Account":
+            return _error("400 Bad Request", "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
+        unknown = [f for f in query.fields if f not in ("Id", "IsDeleted") and "." not in f
+                   and not any(f in account for account in self.accounts[:1])]
+        if unknown:
+            return _error("400 Bad Request", "INVALID_FIELD", f"No such column '{unknown[0]}' on entity 'Account'.")
+        batch = 2000
+        for option in options.split(","):
+            name, _, value = option.partition("=")
+            if name.strip() == "batchSize" and value.strip().isdigit():
+                batch = min(2000, max(200, int(value)))
+        rows = [a for a in self.accounts if (include_deleted or not a.get("IsDeleted")) and query.matches(a)]
+        rows.sort(key=query.sort_key)
+        if query.limit is not None:
+            rows = rows[: query.limit]
+        records = [self._project(row, query.fields) for row in rows]
+        return self._page(records, total=len(records), batch=batch, offset=0, locator=secrets.token_hex(8))
+
+    def _more(self, locator_and_offset: str) -> tuple[str, list, bytes]:
+        locator, _, offset = locator_and_offset.rpartition("-")
+        with self.lock:
+            cursor = self.cursors.get(locator)
+        if cursor is None or not offset.isdigit():
+            return _error("400 Bad Request", "INVALID_QUERY_LOCATOR", "invalid query locator")
+        records, batch = cursor
+        return self._page(records, total=len(records), batch=batch, offset=int(offset), locator=locator)
+
+    def _page(self, records: list[dict], total: int, batch: int, offset: int, locator: str) -> tuple[str, list, bytes]:
+        end = offset + batch
+        body = {"totalSize": total, "done": end >= total, "records": records[offset:end]}
+        if end < total:
+            with self.lock:
+                self.cursors[locator] = (records, batch)
+            body["nextRecordsUrl"] = f"/services/data/v{API_VERSION}/query/{locator}-{end}"
+        return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    @staticmethod
+    def _project(row: dict, fields: list[str]) -> dict:
+        record: dict = {"attributes": {"type": "Account", "url": f"/services/data/v{API_VERSION}/sobjects/Account/{row['Id']}"}}
+        for field in fields:
+            if "." in field:
+                relation, name = field.split(".", 1)
+                target = record.setdefault(relation, {"attributes": {"type": "User"}})
+                target[name] = field_value(row, field)
+            else:
+                record[field] = row.get(field)
+        return record

@@ -1,0 +1,41 @@
+"""Start the stand-ins: in-process for the demo and tests, in the foreground for `srm-bridge sandbox`."""
+import json
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from sandbox import http, tls
+from sandbox.faults import Faults
+from sandbox.generator import generate_salesforce, generate_sap
+from sandbox.salesforce_server import SalesforceStandIn
+from sandbox.sap_server import PATH, SapStandIn
+
+
+def load_dataset(path: Path, key: str) -> dict:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or key not in data:
+        raise ValueError(f"{path}: expected a JSON object with {key!r}")
+    return data
+
+
+def sap_dataset(data: Path | None, suppliers: int, months: int, seed: int, as_of: date) -> dict:
+    return load_dataset(data, "purchase_orders") if data else generate_sap(suppliers, months, seed, as_of)
+
+
+def salesforce_dataset(data: Path | None, suppliers: int, seed: int, as_of: date) -> dict:
+    return load_dataset(data, "accounts") if data else generate_salesforce(suppliers, seed, as_of)
+
+
+def start_sap(dataset: dict, port: int = 0, user: str = "SRM_BRIDGE", password: str = "sandbox", client: str = "100",
+              faults: Faults | None = None, background: bool = True) -> tuple[http.RunningServer, SapStandIn]:
+    app = SapStandIn(dataset, user=user, password=password, client=client, faults=faults)
+    return http.start(app, port=port, path=PATH, background=background), app
+
+
+def start_salesforce(dataset: dict, port: int = 0, tls_dir: Path | None = None, client_id: str = "srm-bridge",
+                     client_secret: str = "sandbox", token_ttl_s: float = 7200, faults: Faults | None = None,
+                     background: bool = True) -> tuple[http.RunningServer, SalesforceStandIn, Path]:
+    ca_path, context = tls.create_ca(tls_dir or Path(tempfile.mkdtemp(prefix="srm-bridge-ca-")))
+    app = SalesforceStandIn(dataset, client_id=client_id, client_secret=client_secret, token_ttl_s=token_ttl_s,
+                            faults=faults)
+    return http.start(app, port=port, tls=context, background=background), app, ca_path

@@ -1,0 +1,1 @@
+"""The long-running service, its jobs and the `srm-bridge` command line."""

@@ -1,0 +1,227 @@
+"""The `srm-bridge` command line."""
+import json
+import sys
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import click
+
+from config import ConfigError
+from scheduler import logs
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _as_date(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _app(ctx: click.Context):  # noqa: ANN202 - App, imported lazily to keep `--help` fast
+    from scheduler.bootstrap import open_app
+    return open_app(ctx.obj["config"])
+
+
+def _emit(rows: object, as_json: bool, render) -> None:  # noqa: ANN001
+    if as_json:
+        click.echo(json.dumps(rows, default=str, indent=2))
+    else:
+        render(rows)
+
+
+@click.group()
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), envvar="SRM_BRIDGE_CONFIG",
+              help="YAML or TOML settings file (env: SRM_BRIDGE_CONFIG).")
+@click.pass_context
+def cli(ctx: click.Context, config_file: Path | None) -> None:
+    """srm-bridge: supplier KPIs, scorecards and corrective actions from SAP and Salesforce."""
+    ctx.obj = {"config": config_file}
+    logs.configure(json_lines=ctx.invoked_subcommand in ("run", "sync"))
+
+
+@cli.command()
+@click.option("--suppliers", default=12, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--months", default=12, show_default=True, type=click.IntRange(1, 60))
+@click.option("--seed", default=7, show_default=True)
+@click.option("--sap-data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--salesforce-data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
+@click.pass_context
+def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: Path | None,
+         salesforce_data: Path | None, as_of: datetime | None) -> None:
+    """Run the whole pipeline against local stand-ins and print graded scorecards."""
+    from scheduler.demo import run_demo
+    run_demo(ctx.obj["config"], suppliers, months, seed, sap_data, salesforce_data, _as_date(as_of))
+
+
+@cli.command()
+@click.argument("system", type=click.Choice(["sap", "salesforce"]))
+@click.option("--port", default=0, help="0 picks a free port.")
+@click.option("--data", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Serve this dataset file.")
+@click.option("--suppliers", default=12, show_default=True)
+@click.option("--months", default=12, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--as-of", type=DATE)
+@click.option("--user", default="SRM_BRIDGE", show_default=True)
+@click.option("--password", default="sandbox", show_default=True)
+@click.option("--client-id", default="srm-bridge", show_default=True)
+@click.option("--client-secret", default="sandbox", show_default=True)
+@click.option("--tls-dir", type=click.Path(file_okay=False, path_type=Path))
+def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: int, seed: int, as_of: datetime | None,
+            user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None) -> None:
+    """Serve a stand-in in the foreground; its URL is the first line printed."""
+    from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
+    day = _as_date(as_of) or date.today()
+    if system == "sap":
+        server, _ = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, background=False)
+        click.echo(server.url)
+    else:
+        server, _, ca_path = start_salesforce(salesforce_dataset(data, suppliers, seed, day), port, tls_dir,
+                                              client_id, client_secret, background=False)
+        click.echo(server.url)
+        click.echo(f"CA {ca_path}")
+    sys.stdout.flush()
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server.server_close()
+
+
+@cli.command()
+@click.option("--source", type=click.Choice(["sap", "salesforce", "all"]), default="all", show_default=True)
+@click.option("--full", is_flag=True, help="Re-read everything, ignoring the cursors.")
+@click.option("--since", type=DATE, help="Backfill from this date.")
+@click.pass_context
+def sync(ctx: click.Context, source: str, full: bool, since: datetime | None) -> None:
+    """Pull from SAP and/or Salesforce into the database."""
+    from scheduler.jobs import sync_job
+    sources = ["sap", "salesforce"] if source == "all" else [source]
+    report = sync_job(_app(ctx), sources, full=full, since=since.replace(tzinfo=timezone.utc) if since else None)
+    ctx.exit(0 if report.ok else 1)
+
+
+@cli.command()
+@click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
+@click.pass_context
+def score(ctx: click.Context, as_of: datetime | None) -> None:
+    """Compute KPIs and scorecards; changed scorecards go to the outbox."""
+    from scheduler.jobs import score_job
+    app = _app(ctx)
+    click.echo(f"{score_job(app, _as_date(as_of) or app.today())} scorecards computed")
+
+
+@cli.command()
+@click.pass_context
+def publish(ctx: click.Context) -> None:
+    """Drain the outbox to the broker once."""
+    from scheduler.jobs import publish_job
+    result = publish_job(_app(ctx))
+    click.echo(f"sent {result.sent}, failed {result.failed}, dead-lettered {result.dead}")
+    ctx.exit(0 if not result.failed else 1)
+
+
+@cli.command()
+@click.pass_context
+def run(ctx: click.Context) -> None:
+    """Run the service: sync, score and publish on intervals until SIGTERM/SIGINT."""
+    from scheduler.service import run_service
+    run_service(_app(ctx))
+
+
+@cli.command()
+@click.option("--period", help="YYYY-MM")
+@click.option("--supplier")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--as-of", type=DATE, help="Score as of this date first.")
+@click.pass_context
+def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_json: bool, as_of: datetime | None) -> None:
+    """List stored scorecards."""
+    from scheduler.demo import show_table
+    from scheduler.jobs import score_job
+    from store.scorecards import load_scorecards
+    app = _app(ctx)
+    if as_of:
+        score_job(app, _as_date(as_of))
+    with app.engine.connect() as connection:
+        cards = load_scorecards(connection, period, supplier)
+    if as_json:
+        click.echo(json.dumps([card.model_dump(mode="json") for card in cards], indent=2))
+    else:
+        show_table(cards, _as_date(as_of) or app.today()) if not period else _period_table(cards)
+
+
+def _period_table(cards: list) -> None:
+    from scheduler.demo import fmt
+    for card in cards:
+        click.echo(f"{card.supplier_id:12} {card.period} score {fmt(card.score):>6} grade {card.grade or 'n/a':3} "
+                   + " ".join(f"{k}={fmt(v)}" for k, v in card.kpis.model_dump().items()))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def runs(ctx: click.Context, as_json: bool) -> None:
+    """The sync run log."""
+    from store.sync_state import recent_runs
+    with _app(ctx).engine.connect() as connection:
+        rows = recent_runs(connection)
+    _emit(rows, as_json, lambda rs: [click.echo(
+        f"{r['started_at']:%Y-%m-%d %H:%M:%S} {r['stream']:22} {r['outcome']:9} pulled {r['pulled']:6} "
+        f"stored {r['stored']:6} quarantined {r['quarantined']:4} "
+        f"{(r['finished_at'] - r['started_at']).total_seconds() if r['finished_at'] else 0:.1f}s "
+        f"{r['error'] or ''}") for r in rs])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def quarantine(ctx: click.Context, as_json: bool) -> None:
+    """Records that were refused, with the reason and the raw content."""
+    from store.sync_state import quarantined
+    with _app(ctx).engine.connect() as connection:
+        rows = quarantined(connection)
+    _emit(rows, as_json, lambda rs: [click.echo(f"{r['stream']:22} {r['record_key']:24} {r['reason']}") for r in rs])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Cursors, last runs and the outbox backlog."""
+    from sqlalchemy import select
+
+    from store.outbox import backlog
+    from store.tables import sync_cursors
+    app = _app(ctx)
+    with app.engine.connect() as connection:
+        cursors = {r.stream: r.position for r in connection.execute(select(sync_cursors))}
+        state = {"database": app.engine.url.render_as_string(hide_password=True), "cursors": cursors,
+                 "outbox": backlog(connection, app.now())}
+    _emit(state, as_json, lambda s: click.echo("\n".join(
+        [f"database {s['database']}"] + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
+        + [f"outbox   {k} {v}" for k, v in s["outbox"].items()])))
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply migrations up to the latest (the service and demo do this by themselves)."""
+    from config import load_settings
+    from store.db import create_engine_for, upgrade
+    settings = load_settings(ctx.obj["config"])
+    upgrade(create_engine_for(settings.database.url))
+    click.echo("database schema is up to date")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except ConfigError as exc:
+        click.echo(f"srm-bridge: {exc}", err=True)
+        sys.exit(2)

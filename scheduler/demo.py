@@ -1,0 +1,74 @@
+"""`srm-bridge demo`: both stand-ins on free ports, the real connectors, scoring, publishing, a table."""
+from datetime import date
+from pathlib import Path
+
+import click
+
+from config import load_settings
+from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
+from scheduler.bootstrap import open_app
+from scheduler.jobs import publish_job, score_job, sync_job
+from store.scorecards import load_scorecards
+from store.sync_state import recent_runs
+
+COLUMNS = (("otd_pct", "OTD %"), ("otif_pct", "OTIF %"), ("fill_rate_pct", "Fill %"), ("quality_ppm", "PPM"),
+           ("lead_time_days_mean", "Lead d"))
+
+
+def fmt(value: float | None, digits: int = 1) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f}"
+
+
+def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, sap_data: Path | None,
+             salesforce_data: Path | None, as_of: date | None) -> None:
+    base = load_settings(config_file)
+    as_of = as_of or open_app(settings=base, migrate=False).today()
+    sap_server, _ = start_sap(sap_dataset(sap_data, suppliers, months, seed, as_of),
+                              user=base.sap.user, password=base.sap.password.get_secret_value(), client=base.sap.client)
+    sf_server, _, ca_path = start_salesforce(salesforce_dataset(salesforce_data, suppliers, seed, as_of),
+                                             client_id=base.salesforce.client_id,
+                                             client_secret=base.salesforce.client_secret.get_secret_value())
+    try:
+        settings = base.model_copy(update={
+            "sap": base.sap.model_copy(update={"url": sap_server.url, "settle_seconds": 0}),
+            "salesforce": base.salesforce.model_copy(update={"login_url": sf_server.url, "verify": str(ca_path),
+                                                             "settle_seconds": 0}),
+        })
+        app = open_app(settings=settings)
+        click.echo(f"SAP stand-in        {sap_server.url}")
+        click.echo(f"Salesforce stand-in {sf_server.url} (CA {ca_path})")
+        report = sync_job(app, ["sap", "salesforce"], full=True)
+        for result in report.streams:
+            click.echo(f"  {result.stream:22} {result.outcome:9} pulled {result.pulled:6} stored {result.stored:6} "
+                       f"quarantined {result.quarantined}" + (f"  {result.error}" if result.error else ""))
+        score_job(app, as_of)
+        published = publish_job(app)
+        with app.engine.connect() as connection:
+            cards = load_scorecards(connection)
+            runs = recent_runs(connection, 3)
+        show_table(cards, as_of)
+        click.echo(f"\nas of {as_of}; sync run {runs[0]['run_id'] if runs else '-'}")
+        click.echo(f"database  {settings.database.url}")
+        click.echo(f"messages  {published.sent} published to exchange '{settings.broker.exchange}' on "
+                   f"{settings.broker.url}" + (f" (folder {settings.broker.folder.resolve()})"
+                                               if settings.broker.url.startswith("filesystem") else ""))
+        if published.failed:
+            click.echo(f"          {published.failed} not confirmed; see `srm-bridge status`")
+    finally:
+        sap_server.stop()
+        sf_server.stop()
+
+
+def show_table(cards: list, as_of: date) -> None:
+    """Latest complete month per supplier (the current month is still running)."""
+    latest: dict[str, object] = {}
+    for card in cards:
+        if card.period < f"{as_of.year:04d}-{as_of.month:02d}":
+            latest[card.supplier_id] = card
+    header = f"{'Supplier':12} {'Name':24} {'Period':8}" + "".join(f" {label:>7}" for _, label in COLUMNS) + "   Score Grade"
+    click.echo("\n" + header + "\n" + "-" * len(header))
+    for supplier_id, card in sorted(latest.items()):
+        kpis = card.kpis
+        values = "".join(f" {fmt(getattr(kpis, key), 0 if key == 'quality_ppm' else 1):>7}" for key, _ in COLUMNS)
+        click.echo(f"{supplier_id:12} {(card.supplier_name or '(no account)')[:24]:24} {card.period:8}{values}"
+                   f" {fmt(card.score):>7} {card.grade or 'n/a':>5}")

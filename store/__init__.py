@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy tables, Alembic migrations and the repository the pipeline writes through."""

@@ -1,0 +1,101 @@
+"""Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
+from collections import defaultdict
+from datetime import date, timezone
+from typing import Iterable
+
+from sqlalchemy import Connection, delete, select, tuple_
+
+from domain.records import GoodsMovement, PurchaseOrder, SupplierAccount
+from domain.deliveries import ItemHistory, LineOrder, Movement
+from store.tables import confirmations, goods_movements, po_items, purchase_orders, schedule_lines, supplier_accounts
+from store.upsert import upsert
+
+
+def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
+    """SQLite hands instants back naive; every instant srm-bridge stores is UTC."""
+    return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
+
+
+def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -> None:
+    """Upsert headers and replace each order's items, lines and confirmations: a rerun changes nothing."""
+    if not orders:
+        return
+    ids = [order.id for order in orders]
+    upsert(connection, purchase_orders, [
+        {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
+         "changed_at": o.changed_at.astimezone(timezone.utc)} for o in orders], ["po_id"])
+    for table in (confirmations, schedule_lines, po_items):
+        connection.execute(delete(table).where(table.c.po_id.in_(ids)))
+    items, lines, confs = [], [], []
+    for order in orders:
+        for item in order.items:
+            items.append({"po_id": order.id, "item_id": item.id, "material": item.material, "plant": item.plant,
+                          "quantity": item.quantity, "unit": item.unit, "net_price": item.net_price,
+                          "price_unit": item.price_unit})
+            lines.extend({"po_id": order.id, "item_id": item.id, "line_id": line.id, "due_date": line.due,
+                          "quantity": line.quantity} for line in item.schedule_lines)
+            confs.extend({"po_id": order.id, "item_id": item.id, "seq": n, "confirmed_on": c.confirmed_on,
+                          "due_date": c.due, "quantity": c.quantity} for n, c in enumerate(item.confirmations, 1))
+    for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
+        if rows:
+            connection.execute(table.insert(), rows)
+
+
+def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> None:
+    upsert(connection, goods_movements, [
+        {"document": m.document, "year": m.year, "line": m.line, "movement_type": m.movement_type,
+         "posting_date": m.posting_date, "quantity": m.quantity, "unit": m.unit, "po_id": m.po, "item_id": m.po_item,
+         "schedule_line_id": m.schedule_line,
+         "reverses_document": m.reverses.document if m.reverses else None,
+         "reverses_year": m.reverses.year if m.reverses else None,
+         "reverses_line": m.reverses.line if m.reverses else None,
+         "changed_at": m.changed_at.astimezone(timezone.utc)} for m in movements], ["document", "year", "line"])
+
+
+def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> None:
+    upsert(connection, supplier_accounts, [
+        {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
+         "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
+         "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
+
+
+def supplier_names(connection: Connection) -> dict[str, str]:
+    rows = connection.execute(select(supplier_accounts.c.vendor_id, supplier_accounts.c.name)
+                              .where(supplier_accounts.c.vendor_id.is_not(None), supplier_accounts.c.is_deleted.is_(False))
+                              .order_by(supplier_accounts.c.modstamp))
+    return {vendor: name for vendor, name in rows}
+
+
+def item_histories(connection: Connection, due_from: date, as_of: date,
+                   suppliers: Iterable[str] | None = None) -> list[ItemHistory]:
+    """Items with a line due or a movement posted in `[due_from, as_of]`, with all their lines and movements."""
+    line_rows = select(schedule_lines.c.po_id, schedule_lines.c.item_id, schedule_lines.c.line_id,
+                       schedule_lines.c.due_date, schedule_lines.c.quantity,
+                       purchase_orders.c.vendor_id, purchase_orders.c.order_date) \
+        .join(purchase_orders, purchase_orders.c.po_id == schedule_lines.c.po_id)
+    wanted_items = select(schedule_lines.c.po_id, schedule_lines.c.item_id) \
+        .where(schedule_lines.c.due_date >= due_from, schedule_lines.c.due_date <= as_of) \
+        .union(select(goods_movements.c.po_id, goods_movements.c.item_id)
+               .where(goods_movements.c.posting_date >= due_from, goods_movements.c.posting_date <= as_of))
+    line_rows = line_rows.where(tuple_(schedule_lines.c.po_id, schedule_lines.c.item_id).in_(wanted_items))
+    movement_rows = select(goods_movements).where(
+        tuple_(goods_movements.c.po_id, goods_movements.c.item_id).in_(wanted_items),
+        goods_movements.c.posting_date <= as_of)
+    if suppliers is not None:
+        chosen = list(suppliers)
+        line_rows = line_rows.where(purchase_orders.c.vendor_id.in_(chosen))
+    heads: dict[tuple[str, str], tuple[str, date]] = {}
+    lines: dict[tuple[str, str], list[LineOrder]] = defaultdict(list)
+    for row in connection.execute(line_rows):
+        key = (row.po_id, row.item_id)
+        heads[key] = (row.vendor_id, row.order_date)
+        lines[key].append(LineOrder(row.line_id, row.due_date, row.quantity))
+    movements: dict[tuple[str, str], list[Movement]] = defaultdict(list)
+    for row in connection.execute(movement_rows):
+        reverses = (row.reverses_document, row.reverses_year, row.reverses_line) if row.reverses_document else None
+        movements[(row.po_id, row.item_id)].append(Movement(
+            (row.document, row.year, row.line), row.movement_type, row.posting_date, row.quantity,
+            row.schedule_line_id, reverses))
+    return [ItemHistory(supplier_id=heads[key][0], po_id=key[0], item_id=key[1], po_date=heads[key][1],
+                        lines=tuple(lines[key]), movements=tuple(movements.get(key, ())))
+            for key in heads]

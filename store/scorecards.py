@@ -1,0 +1,49 @@
+"""Scorecards and KPI measurements: saved only when their content changed."""
+import hashlib
+import json
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from domain.scorecards import KpiValues, Scorecard
+from store.tables import kpi_measurements, scorecards
+from store.upsert import upsert
+
+MONTHLY = 1
+
+
+def fingerprint(card: Scorecard) -> str:
+    content = card.model_dump(mode="json", exclude={"as_of"})
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetime) -> list[Scorecard]:
+    """Store the cards; return those that are new or whose content changed (they get published)."""
+    if not cards:
+        return []
+    rows = connection.execute(
+        select(scorecards.c.supplier_id, scorecards.c.period, scorecards.c.fingerprint)
+        .where(scorecards.c.window_months == MONTHLY, scorecards.c.supplier_id.in_({c.supplier_id for c in cards})))
+    known = {(row.supplier_id, row.period): row.fingerprint for row in rows}
+    changed = [card for card in cards if known.get((card.supplier_id, card.period)) != fingerprint(card)]
+    upsert(connection, scorecards, [
+        {"supplier_id": c.supplier_id, "period": c.period, "window_months": MONTHLY, "supplier_name": c.supplier_name,
+         "score": c.score, "grade": c.grade, "kpis": c.kpis.model_dump(), "kpi_scores": c.kpi_scores,
+         "as_of": c.as_of, "fingerprint": fingerprint(c), "computed_at": now} for c in changed],
+        ["supplier_id", "period", "window_months"])
+    upsert(connection, kpi_measurements, [
+        {"supplier_id": c.supplier_id, "period": c.period, "kpi": key, "value": value, "as_of": c.as_of}
+        for c in changed for key, value in c.kpis.model_dump().items()], ["supplier_id", "period", "kpi"])
+    return changed
+
+
+def load_scorecards(connection: Connection, period: str | None = None, supplier: str | None = None) -> list[Scorecard]:
+    query = select(scorecards).where(scorecards.c.window_months == MONTHLY)
+    if period:
+        query = query.where(scorecards.c.period == period)
+    if supplier:
+        query = query.where(scorecards.c.supplier_id == supplier)
+    rows = connection.execute(query.order_by(scorecards.c.period, scorecards.c.supplier_id)).mappings()
+    return [Scorecard(supplier_id=r["supplier_id"], supplier_name=r["supplier_name"], period=r["period"],
+                      as_of=r["as_of"], kpis=KpiValues(**r["kpis"]), kpi_scores=r["kpi_scores"],
+                      score=r["score"], grade=r["grade"]) for r in rows]

@@ -1,0 +1,52 @@
+"""Cursors, the sync run log and the quarantine."""
+from datetime import datetime
+
+from sqlalchemy import Connection, select, update
+
+from domain.records import Rejected
+from store.records import utc
+from store.tables import quarantine, sync_cursors, sync_runs
+from store.upsert import upsert
+
+
+def read_cursor(connection: Connection, stream: str) -> datetime | None:
+    return utc(connection.execute(select(sync_cursors.c.position).where(sync_cursors.c.stream == stream)).scalar())
+
+
+def write_cursor(connection: Connection, stream: str, position: datetime, now: datetime) -> None:
+    upsert(connection, sync_cursors, [{"stream": stream, "position": position, "updated_at": now}], ["stream"])
+
+
+def start_run(connection: Connection, run_id: str, stream: str, started_at: datetime,
+              window: tuple[datetime, datetime]) -> int:
+    return connection.execute(sync_runs.insert().values(
+        run_id=run_id, stream=stream, started_at=started_at, window_start=window[0], window_end=window[1],
+        pages=0, pulled=0, stored=0, quarantined=0, outcome="running")).inserted_primary_key[0]
+
+
+def count_page(connection: Connection, row_id: int, pulled: int, stored: int, quarantined: int) -> None:
+    connection.execute(update(sync_runs).where(sync_runs.c.id == row_id).values(
+        pages=sync_runs.c.pages + 1, pulled=sync_runs.c.pulled + pulled, stored=sync_runs.c.stored + stored,
+        quarantined=sync_runs.c.quarantined + quarantined))
+
+
+def finish_run(connection: Connection, row_id: int, finished_at: datetime, outcome: str, error: str | None = None) -> None:
+    connection.execute(update(sync_runs).where(sync_runs.c.id == row_id).values(
+        finished_at=finished_at, outcome=outcome, error=error))
+
+
+def recent_runs(connection: Connection, limit: int = 50) -> list[dict]:
+    rows = connection.execute(select(sync_runs).order_by(sync_runs.c.id.desc()).limit(limit)).mappings()
+    return [dict(row) for row in rows]
+
+
+def quarantine_records(connection: Connection, run_id: str, stream: str, rejected: list[Rejected], now: datetime) -> None:
+    if rejected:
+        connection.execute(quarantine.insert(), [
+            {"run_id": run_id, "stream": stream, "record_key": r.key[:120], "reason": r.reason, "raw": r.raw,
+             "created_at": now} for r in rejected])
+
+
+def quarantined(connection: Connection, limit: int = 200) -> list[dict]:
+    rows = connection.execute(select(quarantine).order_by(quarantine.c.id.desc()).limit(limit)).mappings()
+    return [dict(row) for row in rows]

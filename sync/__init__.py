@@ -1,0 +1,1 @@
+"""One run: pull → store → map → outbox, in transactions; the outbox relay; message envelopes."""

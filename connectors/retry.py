@@ -1,7 +1,7 @@
 """Retry policy as data: which errors are transient, how long to wait, when to give up."""
 import logging
 
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential, wait_random
 
 from connectors.errors import TransientError
 
@@ -18,5 +18,6 @@ def log_retry(state: RetryCallState) -> None:
 
 def transient_retry(max_attempts: int, initial_s: float = 1.0, max_wait_s: float = 30.0) -> Retrying:
     """Jittered exponential backoff on `TransientError` only; the last error is re-raised."""
-    return Retrying(retry=TRANSIENT, wait=wait_exponential_jitter(initial=initial_s, max=max_wait_s),
+    wait = wait_exponential(multiplier=initial_s, max=max_wait_s) + wait_random(0, initial_s)
+    return Retrying(retry=TRANSIENT, wait=wait,
                     stop=stop_after_attempt(max_attempts), reraise=True, before_sleep=log_retry)

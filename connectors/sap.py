@@ -30,6 +30,17 @@ MATERIAL_DOCUMENTS = ("MaterialDocumentERPByElementsQueryResponse_In", "Material
 ERROR_SEVERITY = 3
 
 
+class _SoapTransport(Transport):
+    """Refuses what is not a SOAP envelope (an HTML error page, a proxy's 503) before zeep parses it."""
+
+    def post_xml(self, address: str, envelope: Any, headers: dict) -> requests.Response:
+        response = super().post_xml(address, envelope, headers)
+        content_type = response.headers.get("Content-Type", "")
+        if response.status_code != 200 and ("xml" not in content_type or b"Envelope" not in response.content[:2048]):
+            raise zeep.exceptions.TransportError(status_code=response.status_code, content=response.content[:500])
+        return response
+
+
 def _with_client(url: str, client: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}sap-client={client}"
 
@@ -41,7 +52,7 @@ class SapClient:
         self.settings = settings
         session = ConfiguredSession(settings.verify)
         session.auth = (settings.user, settings.password.get_secret_value())
-        transport = Transport(session=session, timeout=settings.connect_timeout_s,
+        transport = _SoapTransport(session=session, timeout=settings.connect_timeout_s,
                               operation_timeout=settings.operation_timeout_s)
         zeep_settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
                                       forbid_entities=True, forbid_external=True)
@@ -75,8 +86,8 @@ class SapClient:
             raise PayloadError(f"SAP response while {doing} declares a DTD or entities, refused: {exc}") from None
         except (zeep.exceptions.XMLSyntaxError, zeep.exceptions.XMLParseError, etree.XMLSyntaxError) as exc:
             raise PayloadError(f"SAP response while {doing} is not valid XML: {exc}") from None
-        except zeep.exceptions.Error as exc:
-            raise PayloadError(f"SAP response while {doing} does not match the WSDL: {exc}") from None
+        except (zeep.exceptions.Error, ArithmeticError, ValueError) as exc:
+            raise PayloadError(f"SAP response while {doing} does not match the WSDL: {exc!r}") from None
 
     def call(self, operation: str, **arguments: Any) -> Any:
         return self._guard(lambda: getattr(self.service, operation)(**arguments), operation)

@@ -4,8 +4,11 @@ On AMQP brokers `confirm_publish` makes each publish wait for the broker's ack (
 `confirm_timeout_s`); an unroutable message comes back as basic.return and raises. Virtual
 transports (filesystem, memory) have neither, so routability is checked against their binding
 table before publishing: an event no queue would receive is an error, never a silent drop.
+The filesystem transport orders messages by a millisecond timestamp in the file name, so two
+messages in the same millisecond could swap: the publisher lets the millisecond tick first.
 """
 import logging
+import time
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
@@ -39,6 +42,8 @@ class Publisher:
         self.connection = broker_connection(settings)
         self.exchange = Exchange(settings.exchange, type="topic", durable=True)
         self.producer: Producer | None = None
+        self.millisecond_files = settings.url.startswith("filesystem")
+        self.last_publish_ms = 0
 
     def __enter__(self) -> "Publisher":
         return self
@@ -84,6 +89,10 @@ class Publisher:
         producer = self._ready()
         if not self._routable(producer, routing_key):
             raise PublishError(f"no queue is bound for routing key {routing_key} on {self.exchange.name}")
+        if self.millisecond_files:
+            while round(time.monotonic() * 1000) <= self.last_publish_ms:
+                time.sleep(0.0002)
+            self.last_publish_ms = round(time.monotonic() * 1000)
         try:
             producer.publish(envelope, routing_key=routing_key, content_type=CONTENT_TYPE, content_encoding="utf-8",
                              delivery_mode=2, mandatory=True, message_id=event_id, retry=False,

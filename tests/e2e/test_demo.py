@@ -1,0 +1,32 @@
+"""`srm-bridge demo` as a user runs it: a fresh folder, the installed command, twice."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "srm-bridge"
+
+
+def run_demo(folder: Path) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SRM_BRIDGE_")}
+    done = subprocess.run([COMMAND, "demo", "--suppliers", "6", "--months", "6", "--as-of", "2026-06-30"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):
+    first = run_demo(tmp_path)
+    rows = re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", first, flags=re.MULTILINE)
+    assert len(rows) == 6, first
+    assert len({grade for _, grade in rows}) > 1, "behaviours should not all grade alike"
+    published = int(re.search(r"messages\s+(\d+) published", first).group(1))
+    assert published > 0
+    assert (tmp_path / "srm-bridge.db").exists()
+    assert list((tmp_path / "srm-bridge-data" / "broker" / "queues").glob("*.msg"))
+
+    second = run_demo(tmp_path)
+    assert re.search(r"messages\s+0 published", second), "an unchanged rerun publishes nothing"
+    assert re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", second, flags=re.MULTILINE) == rows

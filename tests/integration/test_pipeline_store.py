@@ -1,0 +1,92 @@
+"""Pull → store → score → outbox on SQLite and PostgreSQL, through the real connectors."""
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from pydantic import SecretStr
+from sqlalchemy import func, select
+
+from config import load_settings
+from scheduler.bootstrap import App
+from sandbox.generator import generate_salesforce, generate_sap
+from sandbox.serve import start_salesforce, start_sap
+from store.outbox import events
+from store.scorecards import load_scorecards
+from store.sync_state import read_cursor, recent_runs
+from store.tables import goods_movements, purchase_orders, quarantine, schedule_lines
+from sync.pipeline import run_sync, score
+
+AS_OF = date(2026, 6, 30)
+NOW = datetime(2026, 7, 1, 6, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def stand_ins(tmp_path):
+    sap_data = generate_sap(3, 4, seed=5, as_of=AS_OF)
+    sap_server, sap_app = start_sap(sap_data)
+    sf_server, _, ca = start_salesforce(generate_salesforce(3, seed=5, as_of=AS_OF), tls_dir=tmp_path / "ca")
+    yield sap_data, sap_app, sap_server.url, sf_server.url, ca
+    sap_server.stop()
+    sf_server.stop()
+
+
+def app_for(engine, stand_ins) -> App:
+    _, _, sap_url, sf_url, ca = stand_ins
+    settings = load_settings(sap={"url": sap_url, "page_size": 25, "retry_initial_s": 0},
+                             salesforce={"login_url": sf_url, "verify": str(ca), "retry_initial_s": 0})
+    return App(settings=settings, engine=engine)
+
+
+def counts(engine) -> tuple[int, ...]:
+    with engine.connect() as connection:
+        return tuple(connection.execute(select(func.count()).select_from(t)).scalar()
+                     for t in (purchase_orders, schedule_lines, goods_movements))
+
+
+def test_pipeline_is_idempotent_and_publishes_only_changes(engine, stand_ins):
+    sap_data = stand_ins[0]
+    app = app_for(engine, stand_ins)
+    report = run_sync(engine, app.streams(["sap", "salesforce"]), NOW)
+    assert report.ok, [r.error for r in report.streams]
+    expected_lines = sum(len(i["schedule_lines"]) for po in sap_data["purchase_orders"] for i in po["items"])
+    assert counts(engine) == (len(sap_data["purchase_orders"]), expected_lines, len(sap_data["goods_movements"]))
+    cards = score(engine, app.settings, AS_OF, NOW)
+    with engine.connect() as connection:
+        first_events = events(connection)
+        assert read_cursor(connection, "sap.purchase_orders") == NOW - timedelta(seconds=app.settings.sap.settle_seconds)
+    assert cards and len(first_events) == len(cards)
+    assert all(e["routing_key"] == f"scorecard.published.{e['supplier_id']}" for e in first_events)
+
+    again = run_sync(engine, app.streams(["sap", "salesforce"]), NOW, full=True)
+    assert again.ok and counts(engine) == (len(sap_data["purchase_orders"]), expected_lines, len(sap_data["goods_movements"]))
+    score(engine, app.settings, AS_OF, NOW)
+    with engine.connect() as connection:
+        assert len(events(connection)) == len(first_events)
+        stored = load_scorecards(connection)
+    assert {(c.supplier_id, c.period) for c in stored} == {(c.supplier_id, c.period) for c in cards}
+    assert {c.supplier_name for c in stored if c.supplier_id == "0000100001"} == {"Acme Supply 001"}
+
+
+def test_failed_stream_is_recorded_and_others_still_run(engine, stand_ins):
+    app = app_for(engine, stand_ins)
+    app.settings.sap.password = SecretStr("wrong")
+    report = run_sync(engine, app.streams(["sap", "salesforce"]), NOW)
+    outcomes = {r.stream: r.outcome for r in report.streams}
+    assert outcomes == {"sap.purchase_orders": "failed", "sap.goods_movements": "failed", "salesforce.accounts": "succeeded"}
+    with engine.connect() as connection:
+        runs = recent_runs(connection)
+        assert read_cursor(connection, "sap.purchase_orders") is None
+    assert any("AuthError" in (r["error"] or "") for r in runs)
+
+
+def test_bad_records_are_quarantined_and_good_ones_stored(engine, stand_ins):
+    sap_data, sap_app = stand_ins[0], stand_ins[1]
+    broken = dict(sap_data["goods_movements"][0], document="5999999999", quantity="-5")
+    sap_app.load({"purchase_orders": sap_data["purchase_orders"], "goods_movements": sap_data["goods_movements"] + [broken]})
+    app = app_for(engine, stand_ins)
+    report = run_sync(engine, app.streams(["sap"]), NOW)
+    assert report.ok
+    with engine.connect() as connection:
+        rows = connection.execute(select(quarantine.c.record_key, quarantine.c.reason)).all()
+    [(key, reason)] = rows
+    assert key.startswith("5999999999/") and "quantity" in reason
+    assert counts(engine)[2] == len(sap_data["goods_movements"])

@@ -1,0 +1,70 @@
+"""The Salesforce connector against the Salesforce stand-in over HTTPS with a generated CA."""
+from datetime import date, datetime, timezone
+
+import pytest
+
+from config.settings import SalesforceSettings
+from connectors.errors import AuthError, TransientError
+from connectors.salesforce import SalesforceClient, SalesforceConnector
+from sandbox.generator import generate_salesforce
+from sandbox.serve import start_salesforce
+
+SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def salesforce(tmp_path):
+    servers = []
+
+    def start(dataset, **settings):
+        server, app, ca_path = start_salesforce(dataset, tls_dir=tmp_path / f"ca{len(servers)}")
+        servers.append(server)
+        options = {"login_url": server.url, "verify": str(ca_path), "page_size": 200, "retry_initial_s": 0, **settings}
+        return SalesforceConnector(SalesforceClient(SalesforceSettings(**options))), app
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def test_pages_through_all_accounts_and_renews_an_expired_session(salesforce):
+    dataset = generate_salesforce(650, seed=1, as_of=date(2026, 6, 30))
+    connector, app = salesforce(dataset)
+    pages = connector.accounts(SINCE, UNTIL)
+    first = next(pages)
+    app.expire_sessions()
+    rest = list(pages)
+    accounts = first.records + [a for page in rest for a in page.records]
+    assert len(rest) == 3 and len(accounts) == 650
+    assert len({a.id for a in accounts}) == 650
+    assert accounts[0].vendor_id == "0000100001" and accounts[0].owner_name
+
+
+def test_deleted_accounts_come_back_marked(salesforce):
+    dataset = generate_salesforce(3, seed=1, as_of=date(2026, 6, 30))
+    dataset["accounts"][1]["IsDeleted"] = True
+    connector, _ = salesforce(dataset)
+    accounts = [a for page in connector.accounts(SINCE, UNTIL) for a in page.records]
+    assert [a.is_deleted for a in accounts].count(True) == 1
+
+
+def test_incremental_window_on_system_modstamp(salesforce):
+    dataset = generate_salesforce(3, seed=1, as_of=date(2026, 6, 30))
+    dataset["accounts"][0]["SystemModstamp"] = "2026-07-02T10:00:00.000+0000"
+    connector, _ = salesforce(dataset)
+    lower = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    accounts = [a for page in connector.accounts(lower, UNTIL) for a in page.records]
+    assert [a.id for a in accounts] == [dataset["accounts"][0]["Id"]]
+
+
+def test_wrong_secret_is_an_auth_error_without_the_secret(salesforce):
+    connector, _ = salesforce({"accounts": []}, client_secret="not-the-secret")
+    with pytest.raises(AuthError) as caught:
+        list(connector.accounts(SINCE, UNTIL))
+    assert "invalid_client" in str(caught.value) and "not-the-secret" not in str(caught.value)
+
+
+def test_untrusted_certificate_is_refused(salesforce):
+    connector, _ = salesforce({"accounts": []}, verify=True, max_attempts=1)
+    with pytest.raises(TransientError, match="SSLError"):
+        list(connector.accounts(SINCE, UNTIL))

@@ -47,33 +47,33 @@ class BrokerSettings(BaseModel):
     batch_size: int = Field(500, ge=1)
 
 
-class SapSettings(BaseModel):
-    url: str = "http://127.0.0.1:8091/sap/bc/srt/scs/sap/srm_bridge"
-    user: str = "SRM_BRIDGE"
-    password: SecretStr = SecretStr("sandbox")
-    client: str = "100"
+class RemoteSettings(BaseModel):
+    """What every remote system has: TLS trust, retries, and the incremental window."""
+
     verify: bool | str = True
-    page_size: int = Field(500, ge=1, le=10_000)
-    connect_timeout_s: float = Field(10, gt=0)
-    operation_timeout_s: float = Field(60, gt=0)
     max_attempts: int = Field(6, ge=1)
     retry_initial_s: float = Field(1.0, ge=0)
     overlap_minutes: int = Field(10, ge=0)
     settle_seconds: int = Field(60, ge=0)
 
 
-class SalesforceSettings(BaseModel):
+class SapSettings(RemoteSettings):
+    url: str = "http://127.0.0.1:8091/sap/bc/srt/scs/sap/srm_bridge"
+    user: str = "SRM_BRIDGE"
+    password: SecretStr = SecretStr("sandbox")
+    client: str = "100"
+    page_size: int = Field(500, ge=1, le=10_000)
+    connect_timeout_s: float = Field(10, gt=0)
+    operation_timeout_s: float = Field(60, gt=0)
+
+
+class SalesforceSettings(RemoteSettings):
     login_url: str = "https://127.0.0.1:8092"
     client_id: str = "srm-bridge"
     client_secret: SecretStr = SecretStr("sandbox")
     api_version: str = "59.0"
-    verify: bool | str = True
     page_size: int = Field(2000, ge=200, le=2000)
     timeout_s: float = Field(30, gt=0)
-    max_attempts: int = Field(5, ge=1)
-    retry_initial_s: float = Field(1.0, ge=0)
-    overlap_minutes: int = Field(10, ge=0)
-    settle_seconds: int = Field(60, ge=0)
     vendor_id_field: str = "SAP_Vendor_Id__c"
     tier_field: str = "Supplier_Tier__c"
     risk_field: str = "Risk_Rating__c"

@@ -53,12 +53,11 @@ class _Index:
         self.position = {row[1]: (row[0], row[1]) for row in self.rows}
 
     def select(self, lower: datetime | None, upper: datetime | None, after: str | None, limit: int):
+        start = 0
         if after is not None:
             if after not in self.position:
                 raise SoapFault("SelectionError", f"LastReturnedObjectID {after} is unknown")
             start = bisect.bisect_right(self.keys, self.position[after])
-        else:
-            start = 0 if lower is None else bisect.bisect_left(self.keys, (lower, ""))
         if lower is not None:
             start = max(start, bisect.bisect_left(self.keys, (lower, "")))
         hits = []

@@ -147,8 +147,10 @@ def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_
         cards = load_scorecards(connection, period, supplier)
     if as_json:
         click.echo(json.dumps([card.model_dump(mode="json") for card in cards], indent=2))
+    elif period:
+        _period_table(cards)
     else:
-        show_table(cards, _as_date(as_of) or app.today()) if not period else _period_table(cards)
+        show_table(cards, _as_date(as_of) or app.today())
 
 
 def _period_table(cards: list) -> None:

@@ -25,16 +25,33 @@ def add_event(connection: Connection, *, event_id: str, supplier_id: str, sequen
         envelope=envelope, created_at=now, attempts=0))
 
 
+OUTBOX_LOCK_SPACE = 0x53524D42  # first key of the PostgreSQL advisory locks the relay takes per supplier
+
+
+def _unsent():
+    return and_(outbox.c.sent_at.is_(None), outbox.c.dead_at.is_(None))
+
+
 def pending(connection: Connection, now: datetime, limit: int) -> list[dict]:
-    """The oldest unsent rows, at most one blocked head per supplier: later rows wait for earlier ones."""
-    blocked = select(outbox.c.supplier_id).where(
-        outbox.c.sent_at.is_(None), outbox.c.dead_at.is_(None), outbox.c.next_attempt_at > now)
-    dead = select(outbox.c.supplier_id).where(outbox.c.dead_at.is_not(None), outbox.c.sent_at.is_(None))
-    query = (select(outbox).where(outbox.c.sent_at.is_(None), outbox.c.dead_at.is_(None),
-                                  outbox.c.supplier_id.not_in(blocked), outbox.c.supplier_id.not_in(dead))
-             .order_by(outbox.c.created_at, outbox.c.supplier_id, outbox.c.sequence).limit(limit))
+    """Up to `limit` unsent rows: each supplier's earliest first, then its next, and so on.
+
+    A supplier whose head row is waiting out a backoff is left out whole, and a supplier's rows
+    are always a prefix of its unsent events, so order per supplier holds. On PostgreSQL the
+    relay holds a transaction-scoped advisory lock per supplier while it publishes, so several
+    relays share the work and never publish one supplier's events concurrently.
+    """
+    waiting = select(outbox.c.supplier_id).where(_unsent(), outbox.c.next_attempt_at > now)
+    ready = and_(_unsent(), outbox.c.supplier_id.not_in(waiting))
     if connection.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
+        oldest_first = (select(outbox.c.supplier_id).where(ready).group_by(outbox.c.supplier_id)
+                        .order_by(func.min(outbox.c.created_at)).subquery())
+        locked = select(oldest_first.c.supplier_id).where(func.pg_try_advisory_xact_lock(
+            OUTBOX_LOCK_SPACE, func.hashtext(oldest_first.c.supplier_id))).limit(limit)
+        ready = and_(ready, outbox.c.supplier_id.in_(list(connection.execute(locked).scalars())))
+    rank = func.row_number().over(partition_by=outbox.c.supplier_id, order_by=outbox.c.sequence).label("rank")
+    ranked = select(outbox, rank).where(ready).subquery()
+    query = select(*[ranked.c[column.name] for column in outbox.columns]).order_by(
+        ranked.c.rank, ranked.c.created_at, ranked.c.supplier_id).limit(limit)
     return [dict(row) for row in connection.execute(query).mappings()]
 
 
@@ -54,8 +71,7 @@ def mark_failed(connection: Connection, event_id: str, error: str, now: datetime
 
 
 def backlog(connection: Connection, now: datetime) -> dict:
-    unsent = and_(outbox.c.sent_at.is_(None), outbox.c.dead_at.is_(None))
-    count, oldest = connection.execute(select(func.count(), func.min(outbox.c.created_at)).where(unsent)).one()
+    count, oldest = connection.execute(select(func.count(), func.min(outbox.c.created_at)).where(_unsent())).one()
     dead = connection.execute(select(func.count()).where(outbox.c.dead_at.is_not(None), outbox.c.sent_at.is_(None))).scalar()
     sent = connection.execute(select(func.count()).where(outbox.c.sent_at.is_not(None))).scalar()
     oldest = utc(oldest)
@@ -63,10 +79,31 @@ def backlog(connection: Connection, now: datetime) -> dict:
             "oldest_pending_age_s": None if oldest is None else round((now - oldest).total_seconds(), 1)}
 
 
+def dead_letters(connection: Connection, limit: int = 200) -> list[dict]:
+    query = (select(outbox.c.id, outbox.c.supplier_id, outbox.c.sequence, outbox.c.event_type, outbox.c.attempts,
+                    outbox.c.created_at, outbox.c.dead_at, outbox.c.last_error)
+             .where(outbox.c.dead_at.is_not(None), outbox.c.sent_at.is_(None))
+             .order_by(outbox.c.dead_at).limit(limit))
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def replay(connection: Connection, *, since: datetime | None = None, event_id: str | None = None,
+           dead: bool = False) -> int:
+    """Make rows pending again, unchanged: the relay republishes them with the same ids and sequences."""
+    if since is not None:
+        which = outbox.c.created_at >= since
+    elif event_id is not None:
+        which = outbox.c.id == event_id
+    elif dead:
+        which = and_(outbox.c.dead_at.is_not(None), outbox.c.sent_at.is_(None))
+    else:
+        raise ValueError("say what to replay: since, event_id or dead")
+    return connection.execute(update(outbox).where(which).values(
+        sent_at=None, dead_at=None, attempts=0, next_attempt_at=None, last_error=None)).rowcount
+
+
 def events(connection: Connection, supplier_id: str | None = None) -> list[dict]:
     query = select(outbox).order_by(outbox.c.supplier_id, outbox.c.sequence)
     if supplier_id:
         query = query.where(outbox.c.supplier_id == supplier_id)
     return [dict(row) for row in connection.execute(query).mappings()]
-
-

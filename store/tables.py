@@ -226,3 +226,12 @@ outbox = Table(
     UniqueConstraint("supplier_id", "sequence"),
     Index("ix_outbox_pending", "sent_at", "dead_at", "supplier_id", "sequence"),
 )
+
+consumer_offsets = Table(
+    "consumer_offsets", metadata,
+    Column("consumer", String(60), primary_key=True),
+    Column("subject", String(40), primary_key=True),
+    Column("last_sequence", BigInteger, nullable=False),
+    Column("last_event_id", String(36), nullable=False),
+    Column("updated_at", Instant, nullable=False),
+)

@@ -71,7 +71,6 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> lis
                  for (supplier, period), kpis in sorted(values.items()) if kpis.present()]
         changed = save_scorecards(connection, cards, now)
         for card in changed:
-            enqueue(connection, settings.broker, "scorecard.published.v1", card.supplier_id,
-                    card.model_dump(mode="json"), now)
+            enqueue(connection, settings.broker, "scorecard.published.v1", card.supplier_id, card, now)
     log.info("scored", extra={"as_of": as_of.isoformat(), "scorecards": len(cards), "changed": len(changed)})
     return cards

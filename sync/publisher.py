@@ -1,26 +1,54 @@
 """Publish outbox rows with kombu: durable topic exchange, persistent messages, confirms, mandatory.
 
-On AMQP brokers `confirm_publish` makes each publish wait for the broker's ack (bounded by
-`confirm_timeout_s`); an unroutable message comes back as basic.return and raises. Virtual
-transports (filesystem, memory) have neither, so routability is checked against their binding
-table before publishing: an event no queue would receive is an error, never a silent drop.
-The filesystem transport orders messages by a millisecond timestamp in the file name, so two
-messages in the same millisecond could swap: the publisher lets the millisecond tick first.
+On RabbitMQ the channel is put in confirm mode and a batch of messages is published before
+waiting for the broker's acks (one round trip per batch, not per message); the wait is bounded
+by `confirm_timeout_s`, and socket writes by the same limit, so a broker that blocks publishers
+(memory or disk alarm) or a dead link turns into an error, never a hang. `mandatory` makes an
+unroutable message come back as basic.return: it is rejected, not silently dropped.
+
+Virtual transports (the filesystem default) have neither confirms nor returns, so routability
+is checked against their binding table before publishing. The filesystem transport orders
+messages by a millisecond timestamp in the file name, so the publisher lets the millisecond
+tick between two messages.
+
+Outcomes per message: confirmed (None), `MessageRejected` (this message will not be taken as it
+is: count an attempt), `BrokerUnavailable` (nothing is known about it: publish it again later).
 """
 import logging
+import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
 
 from config.settings import BrokerSettings
-from sync.envelope import CONTENT_TYPE
+from domain.events import CONTENT_TYPE
 
 log = logging.getLogger("srm_bridge.sync.publisher")
 
 
 class PublishError(Exception):
-    """A message was not confirmed by the broker (unreachable, refused, unroutable, timed out)."""
+    """A message was not confirmed by the broker."""
+
+
+class BrokerUnavailable(PublishError):
+    """Unreachable, connection lost, or no confirm within the timeout: retry later, count nothing."""
+
+
+class MessageRejected(PublishError):
+    """The broker refused this message (unroutable, nacked): an attempt that counts towards dead-lettering."""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    event_id: str
+    routing_key: str
+    envelope: str
+
+
+def is_virtual(settings: BrokerSettings) -> bool:
+    return settings.url.startswith(("filesystem", "memory"))
 
 
 def broker_connection(settings: BrokerSettings) -> Connection:
@@ -33,17 +61,31 @@ def broker_connection(settings: BrokerSettings) -> Connection:
                    "store_processed": False}
         return Connection(settings.url, transport_options=options)
     return Connection(settings.url, connect_timeout=settings.connect_timeout_s,
-                      transport_options={"confirm_publish": True})
+                      transport_options={"read_timeout": settings.confirm_timeout_s,
+                                         "write_timeout": settings.confirm_timeout_s})
+
+
+def declare_topology(connection: Connection, settings: BrokerSettings) -> Exchange:
+    """The durable topic exchange and the configured durable queues bound to it."""
+    channel = connection.default_channel
+    exchange = Exchange(settings.exchange, type="topic", durable=True)
+    exchange(channel).declare()
+    for binding in settings.queues:
+        Queue(binding.name, exchange, routing_key=binding.routing_key, durable=True)(channel).declare()
+    return exchange
 
 
 class Publisher:
     def __init__(self, settings: BrokerSettings) -> None:
         self.settings = settings
+        self.virtual = is_virtual(settings)
         self.connection = broker_connection(settings)
-        self.exchange = Exchange(settings.exchange, type="topic", durable=True)
         self.producer: Producer | None = None
-        self.millisecond_files = settings.url.startswith("filesystem")
+        self.exchange = Exchange(settings.exchange, type="topic", durable=True)
         self.last_publish_ms = 0
+        self._tag = 0
+        self._in_flight: dict[int, str] = {}
+        self._outcomes: dict[str, PublishError | None] = {}
 
     def __enter__(self) -> "Publisher":
         return self
@@ -55,48 +97,108 @@ class Publisher:
         self.producer = None
         self.connection.release()
 
+    def publish_many(self, messages: list[Outgoing]) -> dict[str, PublishError | None]:
+        """Publish in order; return each message's outcome (None = confirmed by the broker)."""
+        producer = self._ready()
+        if self.virtual:
+            return self._publish_virtual(producer, messages)
+        return self._publish_confirmed(producer, messages)
+
+    def publish(self, message: Outgoing) -> None:
+        """Return once the broker has the message; raise the `PublishError` otherwise."""
+        error = self.publish_many([message])[message.event_id]
+        if error is not None:
+            raise error
+
     def _ready(self) -> Producer:
         if self.producer is None:
             try:
                 self.connection.ensure_connection(max_retries=1, timeout=self.settings.connect_timeout_s)
+                self.exchange = declare_topology(self.connection, self.settings)
                 channel = self.connection.default_channel
-                self.exchange(channel).declare()
-                for binding in self.settings.queues:
-                    Queue(binding.name, self.exchange, routing_key=binding.routing_key, durable=True)(channel).declare()
+                if not self.virtual:
+                    channel.confirm_select()
+                    channel.events["basic_ack"].add(self._on_ack)
+                    channel.events["basic_nack"].add(self._on_nack)
+                    channel.events["basic_return"].add(self._on_return)
+                    self._tag = 0
                 self.producer = Producer(channel, exchange=self.exchange)
             except Exception as exc:  # kombu surfaces transport errors of many kinds
                 self._reset()
-                raise PublishError(f"broker {self.connection.as_uri()} unavailable: {exc}") from exc
+                raise BrokerUnavailable(f"broker {self.connection.as_uri()} unavailable: {exc}") from exc
         return self.producer
 
     def _reset(self) -> None:
+        """Drop the connection without the close handshake, which a blocked broker would never answer."""
         self.producer = None
         try:
-            self.connection.close()
-        except Exception:  # noqa: BLE001 - closing a broken connection may fail again; nothing to save
-            log.debug("closing a broken broker connection failed", exc_info=True)
+            self.connection.collect()
+        except Exception:  # noqa: BLE001 - tearing down a broken connection may fail again; nothing to save
+            log.debug("dropping a broken broker connection failed", exc_info=True)
         self.connection = broker_connection(self.settings)
 
-    def _routable(self, producer: Producer, routing_key: str) -> bool:
-        channel = producer.channel
-        if not hasattr(channel, "get_table"):
-            return True
-        table = channel.get_table(self.exchange.name)
-        return bool(channel.typeof(self.exchange.name).lookup(table, self.exchange.name, routing_key, None))
+    def _send(self, producer: Producer, message: Outgoing) -> None:
+        producer.publish(message.envelope, routing_key=message.routing_key, content_type=CONTENT_TYPE,
+                         content_encoding="utf-8", delivery_mode=2, mandatory=True, message_id=message.event_id,
+                         retry=False)
 
-    def publish(self, event_id: str, routing_key: str, envelope: str) -> None:
-        """Return only once the broker has the message; raise `PublishError` otherwise."""
-        producer = self._ready()
-        if not self._routable(producer, routing_key):
-            raise PublishError(f"no queue is bound for routing key {routing_key} on {self.exchange.name}")
-        if self.millisecond_files:
+    def _publish_virtual(self, producer: Producer, messages: list[Outgoing]) -> dict[str, PublishError | None]:
+        channel = producer.channel
+        lookup = channel.typeof(self.exchange.name).lookup
+        outcomes: dict[str, PublishError | None] = {}
+        for index, message in enumerate(messages):
+            if not lookup(channel.get_table(self.exchange.name), self.exchange.name, message.routing_key, None):
+                outcomes[message.event_id] = MessageRejected(
+                    f"no queue is bound for routing key {message.routing_key} on {self.exchange.name}")
+                continue
             while round(time.monotonic() * 1000) <= self.last_publish_ms:
                 time.sleep(0.0002)
             self.last_publish_ms = round(time.monotonic() * 1000)
+            try:
+                self._send(producer, message)
+            except Exception as exc:  # the folder became unwritable: the rest waits
+                self._reset()
+                error = BrokerUnavailable(f"publishing {message.event_id} failed: {type(exc).__name__}: {exc}")
+                outcomes.update({m.event_id: error for m in messages[index:]})
+                break
+            outcomes[message.event_id] = None
+        return outcomes
+
+    def _publish_confirmed(self, producer: Producer, messages: list[Outgoing]) -> dict[str, PublishError | None]:
+        self._outcomes = {}
+        deadline = time.monotonic() + self.settings.confirm_timeout_s
         try:
-            producer.publish(envelope, routing_key=routing_key, content_type=CONTENT_TYPE, content_encoding="utf-8",
-                             delivery_mode=2, mandatory=True, message_id=event_id, retry=False,
-                             timeout=self.settings.confirm_timeout_s, confirm_timeout=self.settings.confirm_timeout_s)
-        except Exception as exc:  # any failure means "not confirmed": the row stays unsent
+            for message in messages:
+                self._send(producer, message)
+                self._tag += 1
+                self._in_flight[self._tag] = message.event_id
+            while self._in_flight:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise socket.timeout(f"no confirm within {self.settings.confirm_timeout_s}s")
+                self.connection.drain_events(timeout=remaining)
+        except Exception as exc:  # timeout, lost connection, blocked socket: unconfirmed messages are unknown
+            error = BrokerUnavailable(f"{len(self._in_flight) or len(messages)} message(s) not confirmed: "
+                                      f"{type(exc).__name__}: {exc}")
+            self._in_flight.clear()
             self._reset()
-            raise PublishError(f"publishing {event_id} failed: {type(exc).__name__}: {exc}") from exc
+            return {m.event_id: self._outcomes.get(m.event_id, error) for m in messages}
+        return {m.event_id: self._outcomes[m.event_id] for m in messages}
+
+    def _settle(self, delivery_tag: int, multiple: bool, error: PublishError | None) -> None:
+        tags = [t for t in self._in_flight if t <= delivery_tag] if multiple else [delivery_tag]
+        for tag in tags:
+            event_id = self._in_flight.pop(tag, None)
+            if event_id is not None:
+                self._outcomes.setdefault(event_id, error)
+
+    def _on_ack(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, None)
+
+    def _on_nack(self, delivery_tag: int, multiple: bool) -> None:
+        self._settle(delivery_tag, multiple, MessageRejected("the broker nacked the message"))
+
+    def _on_return(self, exc: Exception, exchange: str, routing_key: str, message: object) -> None:
+        """basic.return precedes the ack of the same message: record the rejection first."""
+        event_id = message.properties.get("message_id")
+        self._outcomes[event_id] = MessageRejected(f"unroutable: no queue bound for {routing_key} on {exchange} ({exc})")

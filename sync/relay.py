@@ -1,15 +1,22 @@
-"""The outbox relay: publish unsent rows in per-supplier order, mark them sent after the confirm."""
+"""The outbox relay: publish unsent rows in per-supplier order, mark them sent after the confirm.
+
+A batch is published in waves: wave k holds the k-th pending event of every supplier in the
+batch, so a wave is confirmed in one round trip while a supplier's later event never leaves
+before its earlier one is confirmed. A rejected message counts an attempt (dead-lettered after
+`max_attempts`) and holds back that supplier's later events; an unavailable broker counts
+nothing: the rows wait for the next drain.
+"""
 import logging
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import groupby
 from typing import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from config.settings import BrokerSettings
 from store.outbox import mark_failed, mark_sent, pending
-from sync.publisher import PublishError, Publisher
+from sync.publisher import BrokerUnavailable, Outgoing, Publisher
 
 log = logging.getLogger("srm_bridge.sync.relay")
 
@@ -19,6 +26,7 @@ class RelayResult:
     sent: int = 0
     failed: int = 0
     dead: int = 0
+    unavailable: str | None = None
 
 
 def backoff(attempts: int) -> timedelta:
@@ -26,30 +34,48 @@ def backoff(attempts: int) -> timedelta:
 
 
 def drain(engine: Engine, publisher: Publisher, settings: BrokerSettings, now: Callable[[], datetime]) -> RelayResult:
-    """Publish until nothing is ready; rows stay locked (SKIP LOCKED on PostgreSQL) while in flight."""
+    """Publish until nothing is ready or the broker is unavailable."""
     result = RelayResult()
-    while True:
+    while result.unavailable is None:
         with engine.begin() as connection:
             rows = pending(connection, now(), settings.batch_size)
             if not rows:
-                return result
-            sent: list[str] = []
-            rows.sort(key=lambda row: (row["supplier_id"], row["sequence"]))
-            for supplier_id, supplier_rows in groupby(rows, key=lambda row: row["supplier_id"]):
-                for row in supplier_rows:
-                    try:
-                        publisher.publish(row["id"], row["routing_key"], row["envelope"])
-                    except PublishError as exc:
-                        result.failed += 1
-                        dead = mark_failed(connection, row["id"], str(exc), now(), backoff(row["attempts"] + 1),
-                                           settings.max_attempts)
-                        result.dead += dead
-                        log.warning("publish failed", extra={"event_id": row["id"], "supplier": supplier_id,
-                                                             "attempts": row["attempts"] + 1, "dead_lettered": dead,
-                                                             "error": str(exc)})
-                        break  # later events of this supplier wait: order is per supplier
-                    sent.append(row["id"])
-            mark_sent(connection, sent, now())
-            result.sent += len(sent)
-            if result.failed:
-                return result
+                break
+            _relay_batch(connection, publisher, settings, rows, now, result)
+    if result.unavailable:
+        log.warning("broker unavailable; events wait for the next drain",
+                    extra={"error": result.unavailable, "sent": result.sent})
+    return result
+
+
+def _relay_batch(connection: Connection, publisher: Publisher, settings: BrokerSettings, rows: list[dict],
+                 now: Callable[[], datetime], result: RelayResult) -> None:
+    queues: dict[str, deque] = {}
+    for row in sorted(rows, key=lambda r: (r["supplier_id"], r["sequence"])):
+        queues.setdefault(row["supplier_id"], deque()).append(row)
+    while queues:
+        wave = [queue.popleft() for queue in queues.values()]
+        try:
+            outcomes = publisher.publish_many([Outgoing(r["id"], r["routing_key"], r["envelope"]) for r in wave])
+        except BrokerUnavailable as exc:
+            outcomes = {r["id"]: exc for r in wave}
+        mark_sent(connection, [r["id"] for r in wave if outcomes[r["id"]] is None], now())
+        result.sent += sum(outcomes[r["id"]] is None for r in wave)
+        for row in wave:
+            error = outcomes[row["id"]]
+            if error is None:
+                continue
+            result.failed += 1
+            queues.pop(row["supplier_id"])
+            if isinstance(error, BrokerUnavailable):
+                result.unavailable = str(error)
+                continue
+            dead = mark_failed(connection, row["id"], str(error), now(), backoff(row["attempts"] + 1),
+                               settings.max_attempts)
+            result.dead += dead
+            log.warning("event rejected by the broker", extra={
+                "event_id": row["id"], "supplier": row["supplier_id"], "event_type": row["event_type"],
+                "attempts": row["attempts"] + 1, "dead_lettered": dead, "error": str(error)})
+        if result.unavailable:
+            return
+        queues = {supplier: queue for supplier, queue in queues.items() if queue}

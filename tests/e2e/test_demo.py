@@ -1,7 +1,9 @@
 """`srm-bridge demo` as a user runs it: a fresh folder, the installed command, twice."""
+import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +32,24 @@ def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):
     second = run_demo(tmp_path)
     assert re.search(r"messages\s+0 published", second), "an unchanged rerun publishes nothing"
     assert re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", second, flags=re.MULTILINE) == rows
+
+
+def test_a_consumer_in_a_second_process_receives_what_the_demo_publishes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SRM_BRIDGE_")}
+    env["SRM_BRIDGE_DATABASE__URL"] = f"sqlite:///{tmp_path / 'consumer.db'}"
+    listener = subprocess.Popen([COMMAND, "consume", "print", "--idle-timeout", "120"], cwd=tmp_path, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        published = int(re.search(r"messages\s+(\d+) published", run_demo(tmp_path)).group(1))
+        lines = [listener.stdout.readline() for _ in range(published)]
+        listener.send_signal(signal.SIGTERM)
+        _, errors = listener.communicate(timeout=30)
+    finally:
+        listener.kill()
+    assert listener.returncode == 0, errors
+    events = [json.loads(line) for line in lines]
+    assert {e["type"] for e in events} == {"scorecard.published.v1"}
+    assert json.loads(errors.strip().splitlines()[-1]) == {"handled": published}
+    for subject in {e["subject"] for e in events}:
+        sequences = [int(e["sequence"]) for e in events if e["subject"] == subject]
+        assert sequences == list(range(1, len(sequences) + 1))

@@ -10,6 +10,7 @@ import requests
 from lxml import etree
 
 from bench.harness import measure, report, with_ratio
+from bench.publish import publish_benches
 from config import load_settings
 from config.settings import SapSettings
 from connectors.sap import SapConnector
@@ -84,7 +85,7 @@ def main() -> None:
     finally:
         server.stop()
     full = measure("end_to_end_full", lambda: pipeline(max(5, args.suppliers // 4), args.months))
-    report([reference, extract, full])
+    report([reference, extract, full, *publish_benches()])
 
 
 if __name__ == "__main__":

@@ -21,5 +21,6 @@ def score_job(app: App, as_of: date) -> int:
 def publish_job(app: App) -> RelayResult:
     with Publisher(app.settings.broker) as publisher:
         result = drain(app.engine, publisher, app.settings.broker, app.now)
-    log.info("published", extra={"sent": result.sent, "failed": result.failed, "dead_lettered": result.dead})
+    log.info("published", extra={"sent": result.sent, "failed": result.failed, "dead_lettered": result.dead,
+                                 "broker_unavailable": result.unavailable})
     return result

@@ -53,17 +53,17 @@ def _relay_batch(connection: Connection, publisher: Publisher, settings: BrokerS
     queues: dict[str, deque] = {}
     for row in sorted(rows, key=lambda r: (r["supplier_id"], r["sequence"])):
         queues.setdefault(row["supplier_id"], deque()).append(row)
-    while queues:
+    sent: list[str] = []
+    while queues and result.unavailable is None:
         wave = [queue.popleft() for queue in queues.values()]
         try:
             outcomes = publisher.publish_many([Outgoing(r["id"], r["routing_key"], r["envelope"]) for r in wave])
         except BrokerUnavailable as exc:
             outcomes = {r["id"]: exc for r in wave}
-        mark_sent(connection, [r["id"] for r in wave if outcomes[r["id"]] is None], now())
-        result.sent += sum(outcomes[r["id"]] is None for r in wave)
         for row in wave:
             error = outcomes[row["id"]]
             if error is None:
+                sent.append(row["id"])
                 continue
             result.failed += 1
             queues.pop(row["supplier_id"])
@@ -76,6 +76,6 @@ def _relay_batch(connection: Connection, publisher: Publisher, settings: BrokerS
             log.warning("event rejected by the broker", extra={
                 "event_id": row["id"], "supplier": row["supplier_id"], "event_type": row["event_type"],
                 "attempts": row["attempts"] + 1, "dead_lettered": dead, "error": str(error)})
-        if result.unavailable:
-            return
         queues = {supplier: queue for supplier, queue in queues.items() if queue}
+    mark_sent(connection, sent, now())
+    result.sent += len(sent)

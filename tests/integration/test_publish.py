@@ -5,18 +5,20 @@ import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import jsonschema
 import pytest
+import yaml
 from kombu import Exchange, Queue
 
 from config.settings import BrokerSettings, QueueBinding
 from domain.events import CONTENT_TYPE
 from store.outbox import backlog, dead_letters, events, replay
 from sync import relay
-from sync.consumer import DUPLICATE, HANDLED, EventConsumer
+from sync.consumer import DUPLICATE, HANDLED, STALE, EventConsumer
 from sync.envelope import enqueue
 from sync.publisher import Publisher, broker_connection
 from sync.relay import drain
-from tests.support.events import NOW, check_against_contract, random_suppliers, scorecard
+from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract, random_suppliers, scorecard
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -154,13 +156,13 @@ class TestPublisherContract:
             assert backlog(connection, NOW)["pending"] == 6
         assert drain_once(sqlite_engine, broker).sent == 6
 
-        messages = read_back(broker, 6 + 2)  # the first wave (one per supplier) went out twice
+        messages = read_back(broker, 12)  # the uncommitted batch went out twice
         ids = [m.properties["message_id"] for m in messages]
-        assert len(ids) == 8 and len(set(ids)) == 6
+        assert len(ids) == 12 and len(set(ids)) == 6
         handled: list = []
         reader = consumer(sqlite_engine, broker, handled)
         outcomes = [reader.deliver(m.body, m.properties["message_id"]) for m in messages]
-        assert outcomes.count(HANDLED) == 6 and outcomes.count(DUPLICATE) == 2
+        assert outcomes.count(HANDLED) == 6 and outcomes.count(DUPLICATE) + outcomes.count(STALE) == 6
         assert sequences_by_supplier([json.loads(e.model_dump_json()) for e in handled]) == \
             {s: [1, 2, 3] for s in suppliers}
 
@@ -218,7 +220,7 @@ def test_broker_outage_mid_batch_loses_nothing_and_duplicates_keep_their_id(rabb
     handled: list = []
     reader = consumer(sqlite_engine, rabbitmq, handled)
     outcomes = [reader.deliver(m.body) for m in messages]
-    assert outcomes.count(HANDLED) == 200 and set(outcomes) <= {HANDLED, DUPLICATE}
+    assert outcomes.count(HANDLED) == 200 and set(outcomes) <= {HANDLED, DUPLICATE, STALE}
 
 
 @pytest.mark.timeout(60)
@@ -257,3 +259,32 @@ def test_several_relays_on_postgresql_publish_each_row_once_in_supplier_order(ra
     bodies = [json.loads(m.body) for m in read_back(broker, 300)]
     assert len(bodies) == 300 and len({b["id"] for b in bodies}) == 300
     assert sequences_by_supplier(bodies) == {s: list(range(1, 11)) for s in suppliers}
+
+
+def test_a_consumer_built_from_the_asyncapi_document_alone_reads_every_event_type(rabbitmq, sqlite_engine):
+    """Queues bound by each channel's address; every message checked against the schema its message names."""
+    document = yaml.safe_load((CONTRACT / "asyncapi.yaml").read_text())
+    supplier, = random_suppliers(1)
+    exchange = Exchange(rabbitmq.exchange, type="topic", durable=True)  # the document names `srm.events`
+    queues = {name: Queue(f"{rabbitmq.queues[0].name}.{name}", exchange, auto_delete=True,
+                          routing_key=channel["address"].replace("{supplierId}", "*"))
+              for name, channel in document["channels"].items()}
+    with broker_connection(rabbitmq) as connection:
+        for queue in queues.values():
+            queue(connection.default_channel).declare()
+        with sqlite_engine.begin() as transaction:
+            for event_type, data in EXAMPLES.items():
+                enqueue(transaction, rabbitmq, event_type, supplier, data, NOW)
+        assert drain_once(sqlite_engine, rabbitmq).sent == len(EXAMPLES) == len(queues)
+        for name, queue in queues.items():
+            spec = document["components"]["messages"][name]
+            with connection.SimpleQueue(queue) as simple:
+                message = simple.get(timeout=10)
+                message.ack()
+                assert simple.qsize() == 0
+            schema = json.loads((CONTRACT / spec["payload"]["schema"]["$ref"]).read_text())
+            envelope = json.loads(message.body)
+            jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(envelope)
+            assert message.content_type == spec["contentType"]
+            assert (envelope["type"], envelope["subject"]) == (spec["name"], supplier)
+            assert message.properties["message_id"] == envelope["id"]

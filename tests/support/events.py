@@ -6,7 +6,9 @@ from pathlib import Path
 
 import jsonschema
 
+from domain.actions import ActionChange, CorrectiveAction, Milestone
 from domain.events import EVENT_MODELS
+from domain.risks import RiskSignal
 from domain.scorecards import KpiValues, Scorecard
 
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
@@ -31,3 +33,30 @@ def check_against_contract(body: str | bytes) -> dict:
     jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(envelope)
     EVENT_MODELS[envelope["type"]].model_validate(envelope)
     return envelope
+
+
+def _action(status: str, from_status: str | None) -> ActionChange:
+    plan = CorrectiveAction(action_id=7, supplier_id="0000100001", kpi="otd_pct", status=status,
+                            gap="OTD 71.0 % against a target of 95.0 % (24.0 points short)", baseline=71.0,
+                            target=95.0, due_date=date(2026, 12, 31), escalation_level=1,
+                            milestones=[Milestone(period="2026-08", due_date=date(2026, 8, 31), target=79.0,
+                                                  measured=74.5, status="missed")],
+                            linked_signals=["threshold_breach:0000100001:otd_pct"], opened_at=NOW)
+    return ActionChange(action=plan, from_status=from_status, actor="srm-bridge", reason="example")
+
+
+def _risk(cleared: bool) -> RiskSignal:
+    return RiskSignal(dedupe_key="p_chart:0000100001:otd_pct:2026-06", supplier_id="0000100001", kind="p_chart",
+                      kpi="otd_pct", period="2026-06", severity="critical", observed=61.0, limit=72.4,
+                      evidence={"n": 40, "p_bar": 0.88}, raised_at=NOW, cleared_at=NOW if cleared else None)
+
+
+EXAMPLES = {
+    "scorecard.published.v1": scorecard("0000100001", 3),
+    "action.opened.v1": _action("open", None),
+    "action.status_changed.v1": _action("in_progress", "open"),
+    "action.escalated.v1": _action("escalated", "in_progress"),
+    "action.closed.v1": _action("closed", "verifying"),
+    "risk.raised.v1": _risk(False),
+    "risk.cleared.v1": _risk(True),
+}

@@ -1,32 +1,14 @@
 """The checked-in message contract matches the models, and every event type is fully described."""
 import json
-from datetime import date
-
 import pytest
 import yaml
 
-from domain.actions import ActionChange, CorrectiveAction, Milestone
 from domain.events import EVENT_TYPES, parse_event, routing_key
-from domain.risks import RiskSignal
 from sync import contract
 from sync.envelope import build_envelope
-from tests.support.events import CONTRACT, NOW, check_against_contract, scorecard
+from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract
 
 SUPPLIER = "0000100001"
-EXAMPLES = {
-    "scorecard": scorecard(SUPPLIER, 3),
-    "action": ActionChange(
-        action=CorrectiveAction(action_id=7, supplier_id=SUPPLIER, kpi="otd_pct", status="escalated",
-                                gap="OTD 71.0 % against a target of 95.0 % (24.0 points short)", baseline=71.0,
-                                target=95.0, due_date=date(2026, 12, 31), escalation_level=1,
-                                milestones=[Milestone(period="2026-08", due_date=date(2026, 8, 31), target=79.0,
-                                                      measured=74.5, status="missed")],
-                                linked_signals=["threshold_breach:0000100001:otd_pct"], opened_at=NOW),
-        from_status="in_progress", actor="srm-bridge", reason="milestone 2026-08 missed: 74.5 < 79.0"),
-    "risk": RiskSignal(dedupe_key="p_chart:0000100001:otd_pct:2026-06", supplier_id=SUPPLIER, kind="p_chart",
-                       kpi="otd_pct", period="2026-06", severity="critical", observed=61.0, limit=72.4,
-                       evidence={"n": 40, "p_bar": 0.88}, raised_at=NOW),
-}
 
 
 def test_checked_in_contract_matches_the_models():
@@ -58,8 +40,7 @@ def test_every_event_type_has_a_channel_an_operation_and_a_schema_file():
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
 def test_every_event_type_round_trips_through_its_schema(event_type):
-    data = EXAMPLES[event_type.split(".")[0]]
-    envelope = build_envelope(event_type, SUPPLIER, 42, data, "urn:srm-bridge:test", NOW)
+    envelope = build_envelope(event_type, SUPPLIER, 42, EXAMPLES[event_type], "urn:srm-bridge:test", NOW)
     body = envelope.model_dump_json()
     checked = check_against_contract(body)
     assert checked["sequence"] == "00000000000000000042" and checked["time"] == "2026-07-01T00:00:00Z"
@@ -68,7 +49,7 @@ def test_every_event_type_round_trips_through_its_schema(event_type):
 
 def test_an_envelope_with_the_wrong_data_is_refused():
     with pytest.raises(ValueError):
-        build_envelope("risk.raised.v1", SUPPLIER, 1, EXAMPLES["scorecard"], "urn:srm-bridge:test", NOW)
-    body = build_envelope("scorecard.published.v1", SUPPLIER, 1, EXAMPLES["scorecard"], "urn:x", NOW).model_dump_json()
+        build_envelope("risk.raised.v1", SUPPLIER, 1, EXAMPLES["scorecard.published.v1"], "urn:srm-bridge:test", NOW)
+    body = build_envelope("scorecard.published.v1", SUPPLIER, 1, EXAMPLES["scorecard.published.v1"], "urn:x", NOW).model_dump_json()
     with pytest.raises(ValueError, match="unknown event type"):
         parse_event(body.replace("scorecard.published.v1", "scorecard.published.v9"))

@@ -1,0 +1,101 @@
+"""Outbox → RabbitMQ with confirms, against a bare kombu `confirm_publish` loop to the same broker."""
+import os
+import tempfile
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from kombu import Connection, Exchange, Producer, Queue
+
+from bench.harness import Result, measure, with_ratio
+from config.settings import BrokerSettings, QueueBinding
+from domain.events import CONTENT_TYPE
+from domain.scorecards import KpiValues, Scorecard
+from store.db import create_engine_for, upgrade
+from sync.envelope import build_envelope, enqueue
+from sync.publisher import Publisher, broker_connection
+from sync.relay import drain
+
+NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+AMQP_VAR = "SRM_BRIDGE_BENCH_AMQP_URL"
+
+
+def amqp_url() -> str | None:
+    """The broker to measure against, or None (with a message) when none answers."""
+    url = os.environ.get(AMQP_VAR) or os.environ.get("SRM_BRIDGE_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672//"
+    try:
+        with Connection(url, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:  # noqa: BLE001 - any failure means "no broker to measure"
+        print(f"publish benches skipped: no RabbitMQ at {url} ({exc}); set {AMQP_VAR}")
+        return None
+    return url
+
+
+def _card(supplier_id: str, n: int) -> Scorecard:
+    return Scorecard(supplier_id=supplier_id, supplier_name=f"Supplier {supplier_id}", period=f"2026-{n % 12 + 1:02d}",
+                     as_of=NOW.date(), kpis=KpiValues(otd_pct=90.0, otif_pct=85.0, quality_ppm=420.0),
+                     kpi_scores={"otd_pct": 71.4, "otif_pct": 71.4, "quality_ppm": 100.0}, score=80.5, grade="B")
+
+
+def _broker(url: str) -> BrokerSettings:
+    name = uuid.uuid4().hex[:8]
+    return BrokerSettings(url=url, exchange=f"srm.events.bench.{name}",
+                          queues=[QueueBinding(name=f"srm-bench-{name}", routing_key="#")])
+
+
+def _drop(settings: BrokerSettings) -> None:
+    with broker_connection(settings) as connection:
+        channel = connection.channel()
+        Queue(settings.queues[0].name, Exchange(settings.exchange, type="topic"))(channel).delete()
+        Exchange(settings.exchange, type="topic")(channel).delete()
+
+
+def bare_confirm_loop(url: str, events: int, suppliers: int) -> int:
+    """Reference: the same envelopes, one kombu publish with confirm_publish each, nothing else."""
+    settings = _broker(url)
+    bodies = [(f"scorecard.published.{s:010d}", build_envelope("scorecard.published.v1", f"{s:010d}", n + 1,
+                                                                _card(f"{s:010d}", n), "urn:bench", NOW))
+              for n in range(events // suppliers) for s in range(suppliers)]
+    try:
+        with Connection(url, transport_options={"confirm_publish": True}) as connection:
+            channel = connection.channel()
+            exchange = Exchange(settings.exchange, type="topic", durable=True)(channel)
+            exchange.declare()
+            Queue(settings.queues[0].name, exchange, routing_key="#", durable=True)(channel).declare()
+            producer = Producer(channel, exchange=exchange)
+            for key, envelope in bodies:
+                producer.publish(envelope.model_dump_json(), routing_key=key, content_type=CONTENT_TYPE,
+                                 delivery_mode=2, mandatory=True, message_id=envelope.id, retry=False)
+    finally:
+        _drop(settings)
+    return len(bodies)
+
+
+def outbox_to_rabbitmq(url: str, database_url: str, events: int, suppliers: int) -> Result:
+    """The relay draining a filled outbox; only the drain is timed."""
+    settings = _broker(url)
+    engine = create_engine_for(database_url)
+    upgrade(engine)
+    with engine.begin() as connection:
+        for n in range(events // suppliers):
+            for s in range(suppliers):
+                enqueue(connection, settings, "scorecard.published.v1", f"{s:010d}", _card(f"{s:010d}", n), NOW)
+    try:
+        with Publisher(settings) as publisher:
+            return measure("publish_rabbitmq", lambda: drain(engine, publisher, settings, lambda: NOW).sent)
+    finally:
+        engine.dispose()
+        _drop(settings)
+
+
+def publish_benches(events: int = 5000, suppliers: int = 500) -> list[Result]:
+    url = amqp_url()
+    if url is None:
+        return []
+    reference = measure("publish_reference", lambda: bare_confirm_loop(url, events, suppliers))
+    with tempfile.TemporaryDirectory() as folder:
+        spread = outbox_to_rabbitmq(url, f"sqlite:///{Path(folder) / 'spread.db'}", events, suppliers)
+        single = outbox_to_rabbitmq(url, f"sqlite:///{Path(folder) / 'single.db'}", events // 5, 1)
+    single.name = "publish_rabbitmq_one_supplier"  # worst case: strict order leaves one message per round trip
+    return [reference, with_ratio(spread, reference), with_ratio(single, reference)]

@@ -43,7 +43,9 @@ class BrokerSettings(BaseModel):
     queues: list[QueueBinding] = Field(default_factory=lambda: [QueueBinding(name="srm-bridge.events")])
     connect_timeout_s: float = Field(10, gt=0)
     confirm_timeout_s: float = Field(10, gt=0)
-    max_attempts: int = Field(10, ge=1)
+    max_attempts: int = Field(10, ge=1, description="Refusals of one event before it is dead-lettered.")
+    outage_attempts: int = Field(4, ge=1, description="Drains per publish run while the broker is unavailable.")
+    retry_initial_s: float = Field(1.0, ge=0)
     batch_size: int = Field(500, ge=1)
 
 

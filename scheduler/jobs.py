@@ -5,7 +5,7 @@ from datetime import date, datetime
 from scheduler.bootstrap import App
 from sync.pipeline import SyncReport, run_sync, score
 from sync.publisher import Publisher
-from sync.relay import RelayResult, drain
+from sync.relay import RelayResult, drain_patiently
 
 log = logging.getLogger("srm_bridge.jobs")
 
@@ -20,7 +20,7 @@ def score_job(app: App, as_of: date) -> int:
 
 def publish_job(app: App) -> RelayResult:
     with Publisher(app.settings.broker) as publisher:
-        result = drain(app.engine, publisher, app.settings.broker, app.now)
+        result = drain_patiently(app.engine, publisher, app.settings.broker, app.now)
     log.info("published", extra={"sent": result.sent, "failed": result.failed, "dead_lettered": result.dead,
                                  "broker_unavailable": result.unavailable})
     return result

@@ -113,7 +113,8 @@ class Publisher:
     def _ready(self) -> Producer:
         if self.producer is None:
             try:
-                self.connection.ensure_connection(max_retries=1, timeout=self.settings.connect_timeout_s)
+                # one try: the relay owns the retry policy (tenacity backoff across drains)
+                self.connection.ensure_connection(max_retries=0, timeout=self.settings.connect_timeout_s)
                 self.exchange = declare_topology(self.connection, self.settings)
                 channel = self.connection.default_channel
                 if not self.virtual:

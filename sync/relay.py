@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy import Connection, Engine
+from tenacity import Retrying, retry_if_result, stop_after_attempt, wait_exponential, wait_random
 
 from config.settings import BrokerSettings
 from store.outbox import mark_failed, mark_sent, pending
@@ -27,6 +28,11 @@ class RelayResult:
     failed: int = 0
     dead: int = 0
     unavailable: str | None = None
+
+
+    def add(self, other: "RelayResult") -> None:
+        self.sent, self.failed, self.dead = self.sent + other.sent, self.failed + other.failed, self.dead + other.dead
+        self.unavailable = other.unavailable
 
 
 def backoff(attempts: int) -> timedelta:
@@ -46,6 +52,23 @@ def drain(engine: Engine, publisher: Publisher, settings: BrokerSettings, now: C
         log.warning("broker unavailable; events wait for the next drain",
                     extra={"error": result.unavailable, "sent": result.sent})
     return result
+
+
+def drain_patiently(engine: Engine, publisher: Publisher, settings: BrokerSettings,
+                    now: Callable[[], datetime]) -> RelayResult:
+    """Drain; while the broker is unavailable, drain again after a jittered backoff, `outage_attempts` in all."""
+    total = RelayResult()
+
+    def attempt() -> RelayResult:
+        result = drain(engine, publisher, settings, now)
+        total.add(result)
+        return result
+
+    Retrying(retry=retry_if_result(lambda result: result.unavailable is not None),
+             wait=wait_exponential(multiplier=settings.retry_initial_s, max=30) + wait_random(0, settings.retry_initial_s),
+             stop=stop_after_attempt(settings.outage_attempts), retry_error_callback=lambda state: state.outcome.result(),
+             )(attempt)
+    return total
 
 
 def _relay_batch(connection: Connection, publisher: Publisher, settings: BrokerSettings, rows: list[dict],

@@ -288,3 +288,16 @@ def test_a_consumer_built_from_the_asyncapi_document_alone_reads_every_event_typ
             assert message.content_type == spec["contentType"]
             assert (envelope["type"], envelope["subject"]) == (spec["name"], supplier)
             assert message.properties["message_id"] == envelope["id"]
+
+
+def test_a_short_outage_is_ridden_out_within_one_publish_run(rabbitmq, proxy, sqlite_engine):
+    tcp, proxied_url = proxy
+    through_proxy = rabbitmq.model_copy(update={"url": proxied_url, "retry_initial_s": 0.5, "outage_attempts": 6,
+                                                "connect_timeout_s": 1})
+    enqueue_scorecards(sqlite_engine, rabbitmq, random_suppliers(3), 2)
+    tcp.cut()
+    threading.Timer(1.0, tcp.restore).start()
+    with Publisher(through_proxy) as publisher:
+        result = relay.drain_patiently(sqlite_engine, publisher, through_proxy, lambda: NOW)
+    assert result.sent == 6 and result.failed >= 3 and result.unavailable is None
+    assert len({m.properties["message_id"] for m in read_back(rabbitmq, 6)}) == 6

@@ -7,7 +7,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
+from config.sap_mapping import DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
 
 ENV_PREFIX = "SRM_BRIDGE_"
 _config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
@@ -61,12 +62,26 @@ class RemoteSettings(BaseModel):
 
 class SapSettings(RemoteSettings):
     url: str = "http://127.0.0.1:8091/sap/bc/srt/scs/sap/srm_bridge"
-    user: str = "SRM_BRIDGE"
+    user: str | None = "SRM_BRIDGE"
     password: SecretStr = SecretStr("sandbox")
+    client_cert: Path | None = Field(None, description="PEM client certificate (with its key, or see client_key).")
+    client_key: Path | None = None
     client: str = "100"
     page_size: int = Field(500, ge=1, le=10_000)
     connect_timeout_s: float = Field(10, gt=0)
     operation_timeout_s: float = Field(60, gt=0)
+    max_field_chars: int = Field(255, ge=16, description="Longer values are refused with their record.")
+    units: list[str] = Field(default_factory=lambda: list(DEFAULT_UNITS))
+    purchase_orders: PurchaseOrderMapping = PurchaseOrderMapping()
+    goods_movements: GoodsMovementMapping = GoodsMovementMapping()
+
+    @model_validator(mode="after")
+    def _has_credentials(self) -> "SapSettings":
+        if self.client_key and not self.client_cert:
+            raise ValueError("client_key needs client_cert")
+        if not self.user and not self.client_cert:
+            raise ValueError("set user/password or client_cert")
+        return self
 
 
 class SalesforceSettings(RemoteSettings):

@@ -1,5 +1,5 @@
 """Domain records as the connectors deliver them; nothing here knows a wire format."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
@@ -19,12 +19,21 @@ def normalize_vendor_id(raw: str) -> str:
         if len(value) > 10:
             raise ValueError(f"vendor id {value!r} is longer than 10 digits")
         return value.zfill(10)
+    if len(value) > 10:
+        raise ValueError(f"vendor id {value!r} is longer than 10 characters")
     return value.upper()
 
 
+def assume_utc(value: datetime) -> datetime:
+    """An instant written without an offset is UTC (SAP's time stamps are)."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 VendorId = Annotated[str, AfterValidator(normalize_vendor_id)]
+Instant = Annotated[datetime, AfterValidator(assume_utc)]
 Quantity = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3)]
 PositiveQuantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=3)]
+Code = Annotated[str, Field(min_length=1, max_length=10)]
 
 
 class Record(BaseModel):
@@ -32,7 +41,7 @@ class Record(BaseModel):
 
 
 class ScheduleLine(Record):
-    id: str
+    id: Code
     due: date
     quantity: PositiveQuantity
 
@@ -44,13 +53,13 @@ class Confirmation(Record):
 
 
 class PurchaseOrderItem(Record):
-    id: str
-    material: str
-    plant: str
+    id: Code
+    material: str = Field(min_length=1, max_length=40)
+    plant: Code
     quantity: PositiveQuantity
-    unit: str
-    net_price: Annotated[Decimal, Field(ge=0)]
-    price_unit: int = Field(1, ge=1)
+    unit: str = Field(min_length=1, max_length=6)
+    net_price: Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6)]
+    price_unit: int = Field(1, ge=1, le=1_000_000)
     schedule_lines: tuple[ScheduleLine, ...]
     confirmations: tuple[Confirmation, ...] = ()
 
@@ -65,11 +74,11 @@ class PurchaseOrderItem(Record):
 
 
 class PurchaseOrder(Record):
-    id: str
+    id: str = Field(min_length=1, max_length=20)
     vendor: VendorId
     order_date: date
     currency: str = Field(min_length=3, max_length=3)
-    changed_at: datetime
+    changed_at: Instant
     items: tuple[PurchaseOrderItem, ...]
 
     @property
@@ -78,24 +87,24 @@ class PurchaseOrder(Record):
 
 
 class MovementRef(Record):
-    document: str
-    year: int
-    line: int
+    document: Code
+    year: int = Field(ge=1900, le=9999)
+    line: int = Field(ge=1, le=999_999)
 
 
 class GoodsMovement(Record):
-    document: str
-    year: int
-    line: int = Field(ge=1)
-    movement_type: str
+    document: Code
+    year: int = Field(ge=1900, le=9999)
+    line: int = Field(ge=1, le=999_999)
+    movement_type: str = Field(min_length=1, max_length=3)
     posting_date: date
     quantity: PositiveQuantity
-    unit: str
-    po: str
-    po_item: str
-    schedule_line: str | None = None
+    unit: str = Field(min_length=1, max_length=6)
+    po: str = Field(min_length=1, max_length=20)
+    po_item: Code
+    schedule_line: Code | None = None
     reverses: MovementRef | None = None
-    changed_at: datetime
+    changed_at: Instant
 
     @property
     def key(self) -> str:
@@ -103,16 +112,16 @@ class GoodsMovement(Record):
 
 
 class SupplierAccount(Record):
-    id: str
-    name: str
+    id: str = Field(min_length=15, max_length=18)
+    name: str = Field(max_length=255)
     vendor_id: VendorId | None = None
-    owner_id: str | None = None
-    owner_name: str | None = None
-    industry: str | None = None
-    tier: str | None = None
-    risk_rating: str | None = None
+    owner_id: str | None = Field(None, max_length=18)
+    owner_name: str | None = Field(None, max_length=255)
+    industry: str | None = Field(None, max_length=255)
+    tier: str | None = Field(None, max_length=80)
+    risk_rating: str | None = Field(None, max_length=80)
     is_deleted: bool = False
-    modstamp: datetime
+    modstamp: Instant
 
     @property
     def key(self) -> str:

@@ -66,17 +66,27 @@ def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: P
 @click.option("--client-id", default="srm-bridge", show_default=True)
 @click.option("--client-secret", default="sandbox", show_default=True)
 @click.option("--tls-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--fail-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests answered 503.")
+@click.option("--latency-ms", default=0, type=click.IntRange(0), help="Added to every request.")
+@click.option("--timeout-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that stall.")
+@click.option("--stall-s", default=30.0, type=click.FloatRange(0), show_default=True, help="How long a stall lasts.")
+@click.option("--fault-on-page", type=click.IntRange(1), help="The Nth data request answers with a SOAP fault.")
 def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: int, seed: int, as_of: datetime | None,
-            user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None) -> None:
+            user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None, fail_rate: float,
+            latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None) -> None:
     """Serve a stand-in in the foreground; its URL is the first line printed."""
+    from sandbox.faults import Faults
     from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
     day = _as_date(as_of) or date.today()
+    faults = Faults(fail_rate=fail_rate, latency_ms=latency_ms, timeout_rate=timeout_rate, stall_s=stall_s,
+                    fault_on_page=fault_on_page, seed=seed)
     if system == "sap":
-        server, _ = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, background=False)
+        server, _ = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, faults=faults,
+                              background=False)
         click.echo(server.url)
     else:
         server, _, ca_path = start_salesforce(salesforce_dataset(data, suppliers, seed, day), port, tls_dir,
-                                              client_id, client_secret, background=False)
+                                              client_id, client_secret, faults=faults, background=False)
         click.echo(server.url)
         click.echo(f"CA {ca_path}")
     sys.stdout.flush()

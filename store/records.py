@@ -5,7 +5,7 @@ from typing import Iterable
 
 from sqlalchemy import Connection, delete, select, tuple_
 
-from domain.records import GoodsMovement, PurchaseOrder, SupplierAccount
+from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from store.tables import confirmations, goods_movements, po_items, purchase_orders, schedule_lines, supplier_accounts
 from store.upsert import upsert
@@ -16,10 +16,10 @@ def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
     return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
 
 
-def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -> None:
+def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -> list[Rejected]:
     """Upsert headers and replace each order's items, lines and confirmations: a rerun changes nothing."""
     if not orders:
-        return
+        return []
     ids = [order.id for order in orders]
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
@@ -39,9 +39,13 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         if rows:
             connection.execute(table.insert(), rows)
+    return []
 
 
-def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> None:
+def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
+    """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused."""
+    refused = _unknown_reversals(connection, movements)
+    keep = [m for m in movements if m.key not in {r.key for r in refused}]
     upsert(connection, goods_movements, [
         {"document": m.document, "year": m.year, "line": m.line, "movement_type": m.movement_type,
          "posting_date": m.posting_date, "quantity": m.quantity, "unit": m.unit, "po_id": m.po, "item_id": m.po_item,
@@ -49,14 +53,29 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
          "reverses_document": m.reverses.document if m.reverses else None,
          "reverses_year": m.reverses.year if m.reverses else None,
          "reverses_line": m.reverses.line if m.reverses else None,
-         "changed_at": m.changed_at.astimezone(timezone.utc)} for m in movements], ["document", "year", "line"])
+         "changed_at": m.changed_at.astimezone(timezone.utc)} for m in keep], ["document", "year", "line"])
+    return refused
 
 
-def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> None:
+def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
+    wanted = {(m.reverses.document, m.reverses.year, m.reverses.line) for m in movements if m.reverses}
+    wanted -= {(m.document, m.year, m.line) for m in movements}
+    if not wanted:
+        return []
+    key = tuple_(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line)
+    stored = set(connection.execute(select(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line)
+                                    .where(key.in_(wanted))).tuples())
+    return [Rejected(key=m.key, reason=f"reverses {r.document}/{r.year}/{r.line}, which is not stored "
+                                       "(pull the original document first)", raw=m.model_dump_json())
+            for m in movements if (r := m.reverses) and (r.document, r.year, r.line) in wanted - stored]
+
+
+def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> list[Rejected]:
     upsert(connection, supplier_accounts, [
         {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
+    return []
 
 
 def supplier_names(connection: Connection) -> dict[str, str]:

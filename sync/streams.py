@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from sqlalchemy import Connection, Engine
 
 from connectors.errors import ConnectorError, LimitExceeded
-from domain.records import Page
+from domain.records import Page, Rejected
 from store.sync_state import count_page, finish_run, quarantine_records, read_cursor, start_run, write_cursor
 
 log = logging.getLogger("srm_bridge.sync")
@@ -19,7 +19,7 @@ EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 class Stream:
     name: str
     fetch: Callable[[datetime, datetime], Iterator[Page]]
-    store: Callable[[Connection, list], None]
+    store: Callable[[Connection, list], list[Rejected]]  # returns what it refused to store
     overlap: timedelta
     settle: timedelta
 
@@ -49,15 +49,16 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
     try:
         for page in stream.fetch(lower, upper):
             with engine.begin() as connection:
-                stream.store(connection, page.records)
-                quarantine_records(connection, run_id, stream.name, page.rejected, now)
+                rejected = page.rejected + stream.store(connection, page.records)
+                quarantine_records(connection, run_id, stream.name, rejected, now)
                 if page.cursor is not None:
                     write_cursor(connection, stream.name, max(filter(None, (cursor, min(page.cursor, upper)))), now)
-                count_page(connection, row_id, len(page.records) + len(page.rejected), len(page.records), len(page.rejected))
+                pulled = len(page.records) + len(page.rejected)
+                count_page(connection, row_id, pulled, pulled - len(rejected), len(rejected))
             result.pages += 1
-            result.pulled += len(page.records) + len(page.rejected)
-            result.stored += len(page.records)
-            result.quarantined += len(page.rejected)
+            result.pulled += pulled
+            result.stored += pulled - len(rejected)
+            result.quarantined += len(rejected)
         with engine.begin() as connection:
             write_cursor(connection, stream.name, max(filter(None, (cursor, upper))), now)
             finish_run(connection, row_id, datetime.now(timezone.utc), "succeeded")

@@ -1,0 +1,210 @@
+"""SAP response elements → domain records, through the configured element paths.
+
+Each reader compiles its paths once into a tree keyed by local element name; `collect` gathers
+an object's values in one pass over its elements (any namespace), already shaped like the
+domain record, and the domain model validates and converts them. A record that cannot be
+trusted (a field missing or malformed, a negative quantity, an unknown unit, an over-long value)
+becomes `Rejected` with the reason and the raw XML fragment; a purchase order is refused whole,
+a material document line by line.
+"""
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from lxml import etree
+from pydantic import ValidationError
+
+from config.sap_mapping import GoodsMovementMapping, PurchaseOrderMapping
+from domain.records import GoodsMovement, PurchaseOrder, Rejected
+
+
+class BadValue(ValueError):
+    pass
+
+
+@dataclass(slots=True)
+class Step:
+    """What to take from an element with this local name: its text, attributes, children, or a new list entry."""
+
+    text: str | None = None
+    attributes: list[tuple[str, str]] = field(default_factory=list)
+    children: dict[str, "Step"] = field(default_factory=dict)
+    repeat: str | None = None
+
+
+def compile_paths(fields: dict[str, str], repeats: dict[str, tuple[str, dict[str, Step]]]) -> dict[str, Step]:
+    """Record key → path, e.g. `{"vendor": "SellerParty/InternalID"}`, as a tree of `Step`s by element name."""
+    tree: dict[str, Step] = {}
+
+    def place(path: str) -> Step:
+        level, step = tree, Step()
+        for name in path.split("/"):
+            step = level.setdefault(name, Step())
+            level = step.children
+        return step
+
+    for key, path in fields.items():
+        steps, _, attribute = path.partition("@")
+        if not steps:
+            raise ValueError(f"{key}: an attribute of the object element itself is not supported")
+        step = place(steps)
+        if attribute:
+            step.attributes.append((attribute, key))
+        else:
+            step.text = key
+    for key, (path, children) in repeats.items():
+        step = place(path)
+        step.repeat, step.children = key, children
+    return tree
+
+
+_LOCAL: dict[str, str] = {}
+
+
+def collect(element: etree._Element, tree: dict[str, Step], max_chars: int, into: dict) -> dict:
+    """The first occurrence of each field, stripped (empty → absent); repeated elements as lists of dicts."""
+    for child in element:
+        tag = child.tag
+        name = _LOCAL.get(tag)
+        if name is None:
+            if not isinstance(tag, str):
+                continue
+            name = _LOCAL.setdefault(tag, tag[tag.rfind("}") + 1:])
+        step = tree.get(name)
+        if step is None:
+            continue
+        if step.repeat is not None:
+            into.setdefault(step.repeat, []).append(collect(child, step.children, max_chars, {}))
+            continue
+        key = step.text
+        if key is not None and key not in into and child.text is not None:
+            _put(into, key, child.text, max_chars)
+        if step.attributes:
+            for attribute, key in step.attributes:
+                if key not in into:
+                    _put(into, key, child.get(attribute), max_chars)
+        if step.children:
+            collect(child, step.children, max_chars, into)
+    return into
+
+
+def _put(into: dict, key: str, value: str | None, max_chars: int) -> None:
+    if value is None:
+        return
+    value = value.strip()
+    if len(value) > max_chars:
+        raise BadValue(f"{key} is longer than {max_chars} characters")
+    if value:
+        into[key] = value
+
+
+def _day(record: dict, key: str) -> None:
+    """`2026-05-10T00:00:00` → `2026-05-10`: the calendar date as SAP wrote it."""
+    value = record.get(key)
+    if value is not None and len(value) > 10 and value[10] == "T":
+        record[key] = value[:10]
+
+
+def _integral(record: dict, key: str) -> None:
+    """`1.000` → `1`: a price unit written as a decimal quantity."""
+    value = record.get(key)
+    if value is not None and "." in value:
+        whole, _, fraction = value.partition(".")
+        if not fraction.strip("0"):
+            record[key] = whole
+
+
+def _check_unit(record: dict, units: frozenset[str]) -> None:
+    unit = record.get("unit")
+    if unit is not None and unit not in units:
+        raise BadValue(f"unit {unit!r} is unknown (configure sap.units)")
+
+
+def _reason(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
+
+
+def _fragment(element: etree._Element) -> str:
+    return etree.tostring(element, encoding="unicode")[:20_000]
+
+
+def _key(record: dict, name: str) -> str:
+    return str(record.get(name) or "unknown")[:120]
+
+
+def _paths(mapping: PurchaseOrderMapping | GoodsMovementMapping, **keys: str) -> dict[str, str]:
+    """Record key → the configured path of that mapping field (`id="item_id"`: the item's `id` is at `item_id`)."""
+    return {key: getattr(mapping, name) for key, name in keys.items()}
+
+
+class PurchaseOrderReader:
+    def __init__(self, mapping: PurchaseOrderMapping, units: list[str], max_chars: int) -> None:
+        m = mapping
+        lines = compile_paths(_paths(m, id="line_id", due="line_due", quantity="line_quantity"), {})
+        confirmations = compile_paths(_paths(m, confirmed_on="confirmed_on", due="confirmed_due",
+                                             quantity="confirmed_quantity"), {})
+        item = compile_paths(_paths(m, id="item_id", material="material", plant="plant", quantity="quantity",
+                                    unit="unit", net_price="net_price", price_currency="price_currency",
+                                    price_unit="price_unit"),
+                             {"schedule_lines": (m.schedule_line, lines), "confirmations": (m.confirmation, confirmations)})
+        self.tree = compile_paths(_paths(m, id="id", changed_at="changed_at", order_date="order_date", vendor="vendor",
+                                         currency="currency"), {"items": (m.item, item)})
+        self.units, self.max_chars = frozenset(units), max_chars
+
+    def __call__(self, element: etree._Element) -> PurchaseOrder | Rejected:
+        order: dict = {}
+        try:
+            collect(element, self.tree, self.max_chars, order)
+            _day(order, "order_date")
+            for item in order.setdefault("items", []):
+                _check_unit(item, self.units)
+                _integral(item, "price_unit")
+                priced_in = item.pop("price_currency", None)
+                if priced_in is not None and priced_in != order.get("currency"):
+                    raise BadValue(f"item {_key(item, 'id')} is priced in {priced_in}, the order in "
+                                   f"{order.get('currency')}")
+                item.setdefault("schedule_lines", [])
+                for line in item["schedule_lines"]:
+                    _day(line, "due")
+                for confirmation in item.setdefault("confirmations", []):
+                    _day(confirmation, "confirmed_on")
+                    _day(confirmation, "due")
+            return PurchaseOrder.model_validate(order)
+        except BadValue as exc:
+            return Rejected(key=_key(order, "id"), reason=str(exc), raw=_fragment(element))
+        except ValidationError as exc:
+            return Rejected(key=_key(order, "id"), reason=_reason(exc), raw=_fragment(element))
+
+
+class GoodsMovementReader:
+    REVERSES = {"reverses_document": "document", "reverses_year": "year", "reverses_line": "line"}
+
+    def __init__(self, mapping: GoodsMovementMapping, units: list[str], max_chars: int) -> None:
+        m = mapping
+        item = compile_paths(_paths(m, line="line", movement_type="movement_type", quantity="quantity", unit="unit",
+                                    po="po", po_item="po_item", schedule_line="schedule_line",
+                                    **{key: key for key in self.REVERSES}), {})
+        self.tree = compile_paths(_paths(m, document="document", year="year", posting_date="posting_date",
+                                         changed_at="changed_at"), {"items": (m.item, item)})
+        self.units, self.max_chars = frozenset(units), max_chars
+
+    def __call__(self, element: etree._Element) -> list[GoodsMovement | Rejected]:
+        return list(self._lines(element))
+
+    def _lines(self, element: etree._Element) -> Iterator[GoodsMovement | Rejected]:
+        document: dict = {}
+        try:
+            collect(element, self.tree, self.max_chars, document)
+        except BadValue as exc:
+            yield Rejected(key=_key(document, "document"), reason=str(exc), raw=_fragment(element))
+            return
+        _day(document, "posting_date")
+        items = document.pop("items", [])
+        for item in items:
+            try:
+                _check_unit(item, self.units)
+                reverses = {field: item.pop(key) for key, field in self.REVERSES.items() if key in item}
+                yield GoodsMovement.model_validate({**document, **item, "reverses": reverses or None})
+            except (BadValue, ValidationError) as exc:
+                reason = _reason(exc) if isinstance(exc, ValidationError) else str(exc)
+                key = f"{_key(document, 'document')}/{_key(document, 'year')}/{_key(item, 'line')}"
+                yield Rejected(key=key, reason=reason, raw=_fragment(element))  # the document, for its header

@@ -69,11 +69,11 @@ def connector_extract(url: str, page_size: int) -> int:
                for order in page.records for item in order.items)
 
 
-def history_extract(suppliers: int, months: int, page_size: int) -> Result:
-    """Pull a long history in a fresh process, so that its peak RSS is the connector's alone."""
+def history_extract(name: str, suppliers: int, months: int, page_size: int) -> Result:
+    """Pull a history in a fresh process, so that its peak RSS is the connector's alone."""
     done = subprocess.run([sys.executable, "-m", "bench.sap", str(suppliers), str(months), str(page_size)],
                           capture_output=True, text=True, check=True)
-    return Result(**json.loads(done.stdout.strip().splitlines()[-1]))
+    return Result(**{**json.loads(done.stdout.strip().splitlines()[-1]), "name": name})
 
 
 if __name__ == "__main__":

@@ -112,4 +112,4 @@ def parse_response(content: bytes, response_qname: str, object_element: str,
         element.clear()
         while element.getprevious() is not None:
             del response[0]
-    raise PayloadError(f"SAP response has no {response_qname} element in its SOAP body")
+    raise PayloadError(f"SAP response is not a SOAP 1.1 envelope with {response_qname} in its body")

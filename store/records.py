@@ -63,8 +63,8 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
     if not wanted:
         return []
     key = tuple_(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line)
-    stored = set(connection.execute(select(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line)
-                                    .where(key.in_(wanted))).tuples())
+    stored = {tuple(row) for row in connection.execute(
+        select(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line).where(key.in_(wanted)))}
     return [Rejected(key=m.key, reason=f"reverses {r.document}/{r.year}/{r.line}, which is not stored "
                                        "(pull the original document first)", raw=m.model_dump_json())
             for m in movements if (r := m.reverses) and (r.document, r.year, r.line) in wanted - stored]

@@ -6,7 +6,7 @@ never becomes a tree of zeep objects and memory stays bounded by one page.
 
     ConnectorError
     ├── TransientError   5xx, 429, timeouts, connection errors: retried with jittered backoff
-    ├── AuthError        401/403
+    ├── AuthError        401/403, a failed TLS handshake (trust or client certificate)
     ├── RemoteFault      SOAP fault, error-severity `Log` item, other 4xx: not retried
     └── PayloadError     not XML, a DTD, not the expected envelope, paging that does not advance
 
@@ -88,12 +88,15 @@ class SapClient:
                 if exc.status_code >= 500 or exc.status_code == 429:
                     raise TransientError(f"SAP answered HTTP {exc.status_code} while {doing}") from None
                 raise
+            except requests.exceptions.SSLError as exc:
+                raise AuthError(f"TLS handshake with SAP failed while {doing} (check sap.verify and the client "
+                                f"certificate): {exc}") from None
             except (requests.Timeout, requests.ConnectionError) as exc:
                 raise TransientError(f"SAP unreachable while {doing}: {type(exc).__name__}") from None
 
         try:
             return self.retrying(attempt)
-        except TransientError:
+        except (TransientError, AuthError):
             raise
         except zeep.exceptions.Fault as exc:
             raise RemoteFault(f"SAP fault while {doing}: {exc.message}") from None

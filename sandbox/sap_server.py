@@ -138,7 +138,7 @@ def _material_documents(movements: list[dict]) -> list[dict]:
 class SapStandIn:
     """WSGI application; `GET …?wsdl` serves the WSDL, `POST` answers the query operations."""
 
-    def __init__(self, dataset: dict, user: str = "SRM_BRIDGE", password: str = "sandbox",
+    def __init__(self, dataset: dict, user: str | None = "SRM_BRIDGE", password: str = "sandbox",
                  client: str = "100", faults: Faults | None = None) -> None:
         self.user, self.password, self.client = user, password, client
         self.faults = faults or Faults()
@@ -157,7 +157,7 @@ class SapStandIn:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         if environ["REQUEST_METHOD"] == "GET" and "wsdl" in query:
             host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
-            address = f"http://{host}{environ.get('PATH_INFO', PATH)}?sap-client={self.client}"
+            address = f"{environ['wsgi.url_scheme']}://{host}{environ.get('PATH_INFO', PATH)}?sap-client={self.client}"
             body = WSDL_TEMPLATE.replace("{address}", address).encode()
             start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
             return [body]
@@ -186,6 +186,9 @@ class SapStandIn:
         return [body]
 
     def _authorised(self, header: str) -> bool:
+        """Basic auth; without a user, the TLS layer has already required a client certificate."""
+        if self.user is None:
+            return True
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() != "basic":
             return False

@@ -26,10 +26,18 @@ def salesforce_dataset(data: Path | None, suppliers: int, seed: int, as_of: date
     return load_dataset(data, "accounts") if data else generate_salesforce(suppliers, seed, as_of)
 
 
-def start_sap(dataset: dict, port: int = 0, user: str = "SRM_BRIDGE", password: str = "sandbox", client: str = "100",
-              faults: Faults | None = None, background: bool = True) -> tuple[http.RunningServer, SapStandIn]:
+def start_sap(dataset: dict, port: int = 0, user: str | None = "SRM_BRIDGE", password: str = "sandbox",
+              client: str = "100", faults: Faults | None = None, background: bool = True,
+              tls_dir: Path | None = None) -> tuple[http.RunningServer, SapStandIn]:
+    """Over HTTP with basic auth; with `tls_dir`, over HTTPS, and with `user=None` a client certificate
+    issued by that folder's CA (`tls.client_certificate`) is what authenticates."""
     app = SapStandIn(dataset, user=user, password=password, client=client, faults=faults)
-    return http.start(app, port=port, path=PATH, background=background), app
+    context = None
+    if tls_dir is not None:
+        _, context = tls.create_ca(tls_dir)
+        if user is None:
+            tls.require_client_certificate(context)
+    return http.start(app, port=port, tls=context, path=PATH, background=background), app
 
 
 def start_salesforce(dataset: dict, port: int = 0, tls_dir: Path | None = None, client_id: str = "srm-bridge",

@@ -1,4 +1,4 @@
-"""A throw-away certificate authority and a server certificate for 127.0.0.1 and localhost."""
+"""A throw-away certificate authority, a server certificate for 127.0.0.1 and localhost, and a client certificate."""
 import ipaddress
 import ssl
 from datetime import datetime, timedelta, timezone
@@ -7,7 +7,7 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 
 def _name(common_name: str) -> x509.Name:
@@ -35,24 +35,45 @@ def create_ca(folder: Path) -> tuple[Path, ssl.SSLContext]:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (
-        x509.CertificateBuilder().subject_name(_name("localhost")).issuer_name(ca_cert.subject)
-        .public_key(server_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                    x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    server_key, server_cert = _issue(ca_key, ca_cert, "localhost", now, ExtendedKeyUsageOID.SERVER_AUTH,
+                                     [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
+    client_key, client_cert = _issue(ca_key, ca_cert, "SRM_BRIDGE", now, ExtendedKeyUsageOID.CLIENT_AUTH, [])
     ca_path = folder / "ca.pem"
     ca_path.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     chain_path, key_path = folder / "server-chain.pem", folder / "server-key.pem"
     chain_path.write_bytes(server_cert.public_bytes(serialization.Encoding.PEM) + ca_path.read_bytes())
     key_path.write_bytes(_pem_key(server_key))
     key_path.chmod(0o600)
+    client_path = folder / "client.pem"
+    client_path.write_bytes(client_cert.public_bytes(serialization.Encoding.PEM) + _pem_key(client_key))
+    client_path.chmod(0o600)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain_path, key_path)
+    context.load_verify_locations(ca_path)
+    context.verify_mode = ssl.CERT_OPTIONAL  # `require_client_certificate` makes it CERT_REQUIRED
     return ca_path, context
+
+
+def client_certificate(ca_path: Path) -> Path:
+    """The client certificate and key (one PEM) issued next to `ca.pem` by `create_ca`."""
+    return ca_path.with_name("client.pem")
+
+
+def require_client_certificate(context: ssl.SSLContext) -> None:
+    context.verify_mode = ssl.CERT_REQUIRED
+
+
+def _issue(ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, common_name: str, now: datetime,
+           usage: x509.ObjectIdentifier, names: list) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    builder = (
+        x509.CertificateBuilder().subject_name(_name(common_name)).issuer_name(ca_cert.subject)
+        .public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([usage]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+    )
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return key, builder.sign(ca_key, hashes.SHA256())

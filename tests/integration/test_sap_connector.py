@@ -10,6 +10,7 @@ from connectors.sap import SapConnector
 from sandbox.faults import Faults
 from sandbox.generator import generate_sap
 from sandbox.serve import start_sap
+from sandbox.tls import client_certificate
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 DATASET = generate_sap(4, 3, seed=11, as_of=date(2026, 6, 30))
@@ -106,3 +107,27 @@ def test_malformed_records_are_rejected_and_the_rest_kept(sap):
     [movement_rejected] = [r for page in mv_pages for r in page.rejected]
     assert movement_rejected.key.startswith("5999999999/") and "quantity" in movement_rejected.reason
     assert '"-5' in movement_rejected.raw or "-5" in movement_rejected.raw
+
+
+def test_stalled_requests_time_out_and_are_retried(sap):
+    connector, app = sap(faults=Faults(timeout_rate=0.3, stall_s=3, seed=5), operation_timeout_s=0.5, max_attempts=10)
+    orders = [po for page in connector.purchase_orders(SINCE, UNTIL) for po in page.records]
+    assert len(orders) == len(DATASET["purchase_orders"])
+
+
+def test_client_certificate_over_https(tmp_path):
+    server, _ = start_sap(DATASET, user=None, tls_dir=tmp_path / "tls")
+    try:
+        ca = tmp_path / "tls" / "ca.pem"
+        with_cert = SapConnector(SapSettings(url=server.url, user=None, client_cert=client_certificate(ca),
+                                             verify=str(ca), page_size=50))
+        assert sum(len(page.records) for page in with_cert.purchase_orders(SINCE, UNTIL)) == len(
+            DATASET["purchase_orders"])
+        without = SapConnector(SapSettings(url=server.url, verify=str(ca), max_attempts=3))
+        with pytest.raises(AuthError, match="TLS handshake"):
+            list(without.purchase_orders(SINCE, UNTIL))
+        untrusted = SapConnector(SapSettings(url=server.url, user=None, client_cert=client_certificate(ca)))
+        with pytest.raises(AuthError, match="CERTIFICATE_VERIFY_FAILED"):
+            list(untrusted.purchase_orders(SINCE, UNTIL))
+    finally:
+        server.stop()

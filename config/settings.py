@@ -100,15 +100,69 @@ class DeliverySettings(BaseModel):
     """Delivery window and quantity tolerances of OTD/OTIF (DESIGN.md, KPI semantics)."""
 
     early_days: int = Field(2, ge=0)
+    confirm_days: int = Field(2, ge=0, description="Confirmation within this many days of the PO date counts.")
     late_days: int = Field(0, ge=0)
     qty_tolerance_pct: float = Field(2, ge=0, lt=100)
     over_tolerance_pct: float = Field(5, ge=0)
 
 
+SRM_LEVELS = ("strategic", "performance-managed", "basic")
+Severity = Literal["info", "warning", "critical"]
+
+
+class SegmentationSettings(BaseModel):
+    pareto_share: float = Field(0.8, gt=0, le=1, description="Spend share that makes the high-spend (A) class.")
+    risk_high: float = Field(0.5, ge=0, le=1)
+    risk_ratings: dict[str, float] = Field(default_factory=lambda: {"high": 1.0, "medium": 0.5, "low": 0.0})
+    critical_materials: list[str] = Field(default_factory=list)
+    tier_levels: dict[str, Literal["strategic", "performance-managed", "basic"]] = Field(default_factory=lambda: {
+        "strategic": "strategic", "tier 1": "strategic", "performance-managed": "performance-managed",
+        "tier 2": "performance-managed", "basic": "basic", "tier 3": "basic"})
+
+    @field_validator("risk_ratings", "tier_levels")
+    @classmethod
+    def _lower_keys(cls, mapping: dict) -> dict:
+        return {key.strip().lower(): value for key, value in mapping.items()}
+
+
+class RiskSettings(BaseModel):
+    trend_points: float = Field(2.0, gt=0, description="Velocity at or below minus this raises a trend signal.")
+    concentration_share: float = Field(0.5, gt=0, le=1, description="Share of a category's spend on one supplier.")
+    crm_severity: dict[str, Severity] = Field(default_factory=lambda: {"high": "critical", "medium": "warning"})
+    pchart_months: int = Field(12, ge=3, le=36)
+
+    @field_validator("crm_severity")
+    @classmethod
+    def _lower_keys(cls, mapping: dict) -> dict:
+        return {key.strip().lower(): value for key, value in mapping.items()}
+
+
 class ScoringSettings(BaseModel):
     kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
+    segment_weights: dict[Literal["strategic", "performance-managed", "basic"], dict[str, float]] = Field(
+        default_factory=dict, description="Per SRM level, KPI weights that replace the default weights.")
     grades: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADES))
     months: int = Field(12, ge=1, le=60)
+    windows: list[int] = Field(default_factory=lambda: [1, 3, 12], description="Scorecard windows in months.")
+    velocity_months: int = Field(6, ge=2, le=24)
+
+    @field_validator("segment_weights")
+    @classmethod
+    def _known_weights(cls, weights: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for level, kpis in weights.items():
+            unknown = sorted(set(kpis) - set(KPI_KEYS))
+            if unknown:
+                raise ValueError(f"{level}: unknown KPI {', '.join(unknown)}")
+            if any(weight < 0 for weight in kpis.values()):
+                raise ValueError(f"{level}: weights must not be negative")
+        return weights
+
+    @field_validator("windows")
+    @classmethod
+    def _monthly_first(cls, windows: list[int]) -> list[int]:
+        if 1 not in windows or any(w < 1 or w > 36 for w in windows):
+            raise ValueError("windows are months between 1 and 36 and must include 1 (the monthly scorecard)")
+        return sorted(set(windows))
 
     @field_validator("kpis")
     @classmethod
@@ -145,6 +199,8 @@ class Settings(BaseSettings):
     salesforce: SalesforceSettings = SalesforceSettings()
     delivery: DeliverySettings = DeliverySettings()
     scoring: ScoringSettings = ScoringSettings()
+    segmentation: SegmentationSettings = SegmentationSettings()
+    risks: RiskSettings = RiskSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
 
     @classmethod

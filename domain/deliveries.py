@@ -31,3 +31,33 @@ class ItemHistory:
     po_date: date
     lines: tuple[LineOrder, ...]
     movements: tuple[Movement, ...]
+
+
+@dataclass(frozen=True)
+class OrderedItem:
+    """One PO item as ordered: what price variance and confirmation lag read."""
+
+    supplier_id: str
+    po_id: str
+    item_id: str
+    material: str
+    order_date: date
+    quantity: Decimal
+    net_price: Decimal
+    price_unit: int
+    first_confirmed_on: date | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.net_price / self.price_unit
+
+
+@dataclass(frozen=True)
+class ActionDue:
+    """A corrective action's due date and when (if ever) it was closed: what action closure reads."""
+
+    supplier_id: str
+    action_id: int
+    due_date: date
+    closed_on: date | None
+    cancelled: bool = False

@@ -1,4 +1,4 @@
-"""Delivery and quality KPIs for one supplier and month, exactly as DESIGN.md defines them.
+"""The KPIs of one supplier over one period (a month or a rolling window), exactly as DESIGN.md defines them.
 
 A period with no activity for a KPI gives `None` (n/a), never 100 and never 0.
 """
@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Iterable
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
-from domain.deliveries import Movement
+from domain.deliveries import ActionDue, Movement, OrderedItem
 from mapping.deliveries import LineFacts
 
 
@@ -109,3 +109,68 @@ def quality_ppm(movements: Iterable[Movement]) -> float | None:
     if not seen or received <= 0:
         return None
     return float(returned / received * 1_000_000)
+
+
+def baseline_prices(items: Iterable[OrderedItem]) -> dict[tuple[str, str, str], Decimal]:
+    """(supplier, po, item) → the supplier's first price for that material in the 12 months before the order.
+
+    Items are compared with the earliest earlier order of the same material by the same supplier
+    whose order date lies in [order date − 12 months, order date); none there → no baseline.
+    """
+    by_material: dict[tuple[str, str], list[OrderedItem]] = {}
+    for item in items:
+        by_material.setdefault((item.supplier_id, item.material), []).append(item)
+    baselines = {}
+    for history in by_material.values():
+        history.sort(key=lambda i: (i.order_date, i.po_id, i.item_id))
+        for item in history:
+            window_start = months_before(item.order_date, 12)
+            first = next((earlier for earlier in history
+                          if window_start <= earlier.order_date < item.order_date), None)
+            if first is not None:
+                baselines[(item.supplier_id, item.po_id, item.item_id)] = first.unit_price
+    return baselines
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last_day = [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month]
+    return date(year, month + 1, min(day.day, last_day))
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def price_variance_pct(items: Iterable[OrderedItem], baselines: dict[tuple[str, str, str], Decimal]) -> float | None:
+    """Σ (price − baseline) × qty ÷ Σ baseline × qty over items with a baseline; negative = savings."""
+    paid = base = Decimal(0)
+    for item in items:
+        baseline = baselines.get((item.supplier_id, item.po_id, item.item_id))
+        if baseline is None:
+            continue
+        paid += (item.unit_price - baseline) * item.quantity
+        base += baseline * item.quantity
+    return None if base == 0 else float(paid / base * 100)
+
+
+@dataclass(frozen=True)
+class ConfirmationLag:
+    confirmation_lag_days_median: float | None
+    confirmed_within_pct: float | None
+
+
+def confirmation_lag(items: list[OrderedItem], as_of: date, confirm_days: int) -> ConfirmationLag:
+    """First confirmation − PO date over items ordered in the period; unconfirmed items (as of) count as
+    not confirmed in time and are left out of the median."""
+    lags = sorted((item.first_confirmed_on - item.order_date).days for item in items
+                  if item.first_confirmed_on is not None and item.first_confirmed_on <= as_of)
+    within = sum(lag <= confirm_days for lag in lags)
+    return ConfirmationLag(float(statistics.median(lags)) if lags else None, _pct(within, len(items)))
+
+
+def action_closure_pct(actions: Iterable[ActionDue], as_of: date) -> float | None:
+    """Actions closed by their due date ÷ actions due (on or before `as_of`); cancelled ones are left out."""
+    due = [a for a in actions if a.due_date <= as_of and not a.cancelled]
+    return _pct(sum(a.closed_on is not None and a.closed_on <= a.due_date for a in due), len(due))

@@ -1,62 +1,179 @@
-"""Supplier-month KPI values and the scorecards built from them."""
+"""KPI values per supplier and period (monthly and rolling windows) and the scorecards built from them."""
 from collections import defaultdict
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Iterable
 
 from config import KpiScale
+from config.settings import ScoringSettings
+from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
 from domain.scorecards import KpiValues, Scorecard
-from domain.deliveries import ItemHistory, Movement
+from mapping.benchmarks import percentile_ranks, velocity
 from mapping.deliveries import LineFacts, line_facts
 from mapping.kpis import (
     DeliveryWindow,
-    due_lines,
+    action_closure_pct,
+    baseline_prices,
+    confirmation_lag,
     fill_rate_pct,
     lead_times,
     on_time_delivery_pct,
     on_time_in_full_pct,
     period_of,
+    price_variance_pct,
     quality_ppm,
 )
 from mapping.scoring import grade, kpi_scores, supplier_score
+from domain.suppliers import SupplierProfile
+from mapping.segments import Segment
 
 
 def month_periods(as_of: date, months: int) -> list[str]:
-    index = as_of.year * 12 + as_of.month - 1
+    """The `months` periods ending with the month of `as_of`, oldest first."""
+    return window_periods(period_of(as_of), months)
+
+
+def window_periods(period: str, months: int) -> list[str]:
+    year, month = int(period[:4]), int(period[5:7])
+    index = year * 12 + month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
 
 
-def measure(items: Iterable[ItemHistory], periods: list[str], as_of: date,
-            window: DeliveryWindow) -> dict[tuple[str, str], KpiValues]:
-    """KPI values per (supplier, period) for every supplier with any item, over the given periods."""
-    lines: dict[str, list[LineFacts]] = defaultdict(list)
-    movements: dict[tuple[str, str], list[Movement]] = defaultdict(list)
-    wanted = set(periods)
+@dataclass(frozen=True)
+class Measured:
+    kpis: KpiValues
+    details: dict[str, float | None] = field(default_factory=dict)
+    on_time_lines: int = 0
+    due_lines: int = 0
+
+
+@dataclass
+class SupplierActivity:
+    """One supplier's facts, bucketed by the period each counts in."""
+
+    lines: dict[str, list[LineFacts]] = field(default_factory=lambda: defaultdict(list))
+    movements: dict[str, list[Movement]] = field(default_factory=lambda: defaultdict(list))
+    ordered: dict[str, list[OrderedItem]] = field(default_factory=lambda: defaultdict(list))
+    actions: dict[str, list[ActionDue]] = field(default_factory=lambda: defaultdict(list))
+
+
+def activities(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
+               as_of: date) -> dict[str, SupplierActivity]:
+    """Everything known as of `as_of`: lines by due month, movements by posting month, items by order
+    month, actions by due month."""
+    found: dict[str, SupplierActivity] = defaultdict(SupplierActivity)
     for item in items:
-        lines[item.supplier_id].extend(line_facts(item.po_id, item.item_id, item.po_date, item.lines, item.movements, as_of))
+        activity = found[item.supplier_id]
+        for facts in line_facts(item.po_id, item.item_id, item.po_date, item.lines, item.movements, as_of):
+            if facts.due <= as_of:
+                activity.lines[period_of(facts.due)].append(facts)
         for movement in item.movements:
-            period = period_of(movement.posting_date)
-            if movement.posting_date <= as_of and period in wanted:
-                movements[(item.supplier_id, period)].append(movement)
-    values = {}
-    for supplier, supplier_lines in lines.items():
-        for period in periods:
-            due = due_lines(supplier_lines, period, as_of)
-            times = lead_times(due, window)
-            values[(supplier, period)] = KpiValues(
-                otd_pct=on_time_delivery_pct(due, window),
-                otif_pct=on_time_in_full_pct(due, window),
-                fill_rate_pct=fill_rate_pct(due),
-                lead_time_days_mean=times.lead_time_days_mean,
-                delay_days_mean=times.delay_days_mean,
-                quality_ppm=quality_ppm(movements.get((supplier, period), ())),
-            )
-    return values
+            if movement.posting_date <= as_of:
+                activity.movements[period_of(movement.posting_date)].append(movement)
+    for ordered_item in ordered:
+        if ordered_item.order_date <= as_of:
+            found[ordered_item.supplier_id].ordered[period_of(ordered_item.order_date)].append(ordered_item)
+    for action in actions:
+        if action.due_date <= as_of:
+            found[action.supplier_id].actions[period_of(action.due_date)].append(action)
+    return dict(found)
 
 
-def build_scorecard(supplier_id: str, period: str, kpis: KpiValues, as_of: date, scales: dict[str, KpiScale],
-                    bands: dict[str, float], supplier_name: str | None = None) -> Scorecard:
+def measure_window(activity: SupplierActivity, span: list[str], as_of: date, window: DeliveryWindow,
+                   confirm_days: int, baselines: dict) -> Measured:
+    """Every KPI over the periods in `span` taken together (not an average of monthly values)."""
+    lines = [line for period in span for line in activity.lines.get(period, ())]
+    ordered = [item for period in span for item in activity.ordered.get(period, ())]
+    times = lead_times(lines, window)
+    lag = confirmation_lag(ordered, as_of, confirm_days)
+    on_time = sum(window.on_time(line) for line in lines)
+    kpis = KpiValues(
+        otd_pct=on_time_delivery_pct(lines, window),
+        otif_pct=on_time_in_full_pct(lines, window),
+        fill_rate_pct=fill_rate_pct(lines),
+        lead_time_days_mean=times.lead_time_days_mean,
+        delay_days_mean=times.delay_days_mean,
+        quality_ppm=quality_ppm(m for period in span for m in activity.movements.get(period, ())),
+        price_variance_pct=price_variance_pct(ordered, baselines),
+        confirmation_lag_days_median=lag.confirmation_lag_days_median,
+        action_closure_pct=action_closure_pct((a for period in span for a in activity.actions.get(period, ())), as_of),
+    )
+    details = {"lead_time_days_median": times.lead_time_days_median, "lead_time_days_p90": times.lead_time_days_p90,
+               "confirmed_within_pct": lag.confirmed_within_pct, "lines_due": float(len(lines)),
+               "lines_on_time": float(on_time)}
+    return Measured(kpis, details, on_time, len(lines))
+
+
+def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
+            periods: list[str], as_of: date, window: DeliveryWindow, confirm_days: int,
+            windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> dict[tuple[str, str, int], Measured]:
+    """(supplier, period, window months) → measured KPIs, for every supplier with any activity.
+
+    `history_periods` get the monthly window only (for velocity and control charts). `ordered` must
+    reach 12 months before the earliest item it is to price (price baselines).
+    """
+    ordered = list(ordered)
+    baselines = baseline_prices(ordered)
+    targets = [(period, months) for period in history_periods for months in (1,)]
+    targets += [(period, months) for period in periods for months in windows]
+    measured = {}
+    for supplier, activity in activities(items, ordered, actions, as_of).items():
+        for period, months in targets:
+            measured[(supplier, period, months)] = measure_window(
+                activity, window_periods(period, months), as_of, window, confirm_days, baselines)
+    return measured
+
+
+def segment_scales(scales: dict[str, KpiScale], weights: dict[str, float] | None) -> dict[str, KpiScale]:
+    if not weights:
+        return scales
+    return {key: scale.model_copy(update={"weight": weights.get(key, scale.weight)}) for key, scale in scales.items()}
+
+
+def score_of(kpis: KpiValues, scales: dict[str, KpiScale]) -> tuple[dict[str, float], float | None]:
     scores = kpi_scores(kpis.present(), scales)
-    score = supplier_score(scores, scales)
-    return Scorecard(supplier_id=supplier_id, supplier_name=supplier_name, period=period, as_of=as_of, kpis=kpis,
-                     kpi_scores={key: round(value, 4) for key, value in scores.items()},
-                     score=None if score is None else round(score, 4), grade=grade(score, bands))
+    return scores, supplier_score(scores, scales)
+
+
+def supplier_scales(scoring: ScoringSettings, segment: Segment | None) -> dict[str, KpiScale]:
+    return segment_scales(scoring.kpis, scoring.segment_weights.get(segment.srm_level) if segment else None)
+
+
+def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: list[str], as_of: date,
+                     scoring: ScoringSettings, segments: dict[str, Segment],
+                     profiles: dict[str, SupplierProfile]) -> list[Scorecard]:
+    """Scorecards for `periods`; monthly measurements of earlier months only feed the velocity."""
+    scores: dict[tuple[str, str, int], tuple[dict[str, float], float | None]] = {}
+    for (supplier, period, months), values in measured.items():
+        scores[(supplier, period, months)] = score_of(values.kpis, supplier_scales(scoring, segments.get(supplier)))
+    monthly = {(s, p): score for (s, p, months), (_, score) in scores.items() if months == 1}
+    cards = []
+    for period in periods:
+        for months in sorted({m for (_, p, m) in measured if p == period}):
+            keys = [(s, p, m) for (s, p, m) in measured if p == period and m == months and measured[(s, p, m)].kpis.present()]
+            scored = {s: scores[(s, p, m)][1] for (s, p, m) in keys if scores[(s, p, m)][1] is not None}
+            by_category = percentile_ranks(scored, {s: profiles[s].category if s in profiles else None for s in scored})
+            by_segment = percentile_ranks(scored, {s: segments[s].srm_level if s in segments else None for s in scored})
+            for supplier, _, _ in sorted(keys):
+                values = measured[(supplier, period, months)]
+                kpi_score_map, score = scores[(supplier, period, months)]
+                profile, segment = profiles.get(supplier), segments.get(supplier)
+                history = [monthly.get((supplier, p)) for p in window_periods(period, scoring.velocity_months)]
+                cards.append(Scorecard(
+                    supplier_id=supplier, supplier_name=profile.name if profile else None, period=period,
+                    window_months=months, as_of=as_of, kpis=values.kpis,
+                    details={k: None if v is None else round(v, 4) for k, v in values.details.items()},
+                    kpi_scores={k: round(v, 4) for k, v in kpi_score_map.items()},
+                    score=None if score is None else round(score, 4), grade=grade(score, scoring.grades),
+                    segment=segment.quadrant if segment else None, srm_level=segment.srm_level if segment else None,
+                    category=profile.category if profile else None,
+                    percentile_in_category=by_category.get(supplier), percentile_in_segment=by_segment.get(supplier),
+                    velocity_points_per_month=velocity(history)))
+    return cards
+
+
+def evaluation_period(as_of: date) -> str:
+    """The month risk signals are judged on: the month of `as_of` once it is complete, else the one before."""
+    if (as_of + timedelta(days=1)).month != as_of.month:
+        return period_of(as_of)
+    return window_periods(period_of(as_of), 2)[0]

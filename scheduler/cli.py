@@ -118,7 +118,9 @@ def score(ctx: click.Context, as_of: datetime | None) -> None:
     """Compute KPIs and scorecards; changed scorecards go to the outbox."""
     from scheduler.jobs import score_job
     app = _app(ctx)
-    click.echo(f"{score_job(app, _as_date(as_of) or app.today())} scorecards computed")
+    report = score_job(app, _as_date(as_of) or app.today())
+    click.echo(f"{len(report.cards)} scorecards computed, {report.changed} changed; "
+               f"risk signals raised {report.raised}, cleared {report.cleared}")
 
 
 @cli.command()

@@ -3,7 +3,8 @@ import logging
 from datetime import date, datetime
 
 from scheduler.bootstrap import App
-from sync.pipeline import SyncReport, run_sync, score
+from sync.pipeline import SyncReport, run_sync
+from sync.scoring import ScoreReport, score
 from sync.publisher import Publisher
 from sync.relay import RelayResult, drain_patiently
 
@@ -14,8 +15,8 @@ def sync_job(app: App, sources: list[str], full: bool = False, since: datetime |
     return run_sync(app.engine, app.streams(sources), app.now(), full=full, since=since)
 
 
-def score_job(app: App, as_of: date) -> int:
-    return len(score(app.engine, app.settings, as_of, app.now()))
+def score_job(app: App, as_of: date) -> ScoreReport:
+    return score(app.engine, app.settings, as_of, app.now())
 
 
 def publish_job(app: App) -> RelayResult:

@@ -3,11 +3,20 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, select, tuple_
+from sqlalchemy import Connection, delete, func, select, tuple_
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
-from domain.deliveries import ItemHistory, LineOrder, Movement
-from store.tables import confirmations, goods_movements, po_items, purchase_orders, schedule_lines, supplier_accounts
+from domain.suppliers import SupplierProfile
+from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
+from store.tables import (
+    confirmations,
+    corrective_actions,
+    goods_movements,
+    po_items,
+    purchase_orders,
+    schedule_lines,
+    supplier_accounts,
+)
 from store.upsert import upsert
 
 
@@ -78,11 +87,12 @@ def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> l
     return []
 
 
-def supplier_names(connection: Connection) -> dict[str, str]:
-    rows = connection.execute(select(supplier_accounts.c.vendor_id, supplier_accounts.c.name)
-                              .where(supplier_accounts.c.vendor_id.is_not(None), supplier_accounts.c.is_deleted.is_(False))
-                              .order_by(supplier_accounts.c.modstamp))
-    return {vendor: name for vendor, name in rows}
+def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:
+    """Per vendor id, its live Account (the most recently modified one, when several claim the vendor)."""
+    a = supplier_accounts.c
+    rows = connection.execute(select(a.vendor_id, a.name, a.industry, a.tier, a.risk_rating)
+                              .where(a.vendor_id.is_not(None), a.is_deleted.is_(False)).order_by(a.modstamp))
+    return {row.vendor_id: SupplierProfile(*row) for row in rows}
 
 
 def item_histories(connection: Connection, due_from: date, as_of: date,
@@ -118,3 +128,28 @@ def item_histories(connection: Connection, due_from: date, as_of: date,
     return [ItemHistory(supplier_id=heads[key][0], po_id=key[0], item_id=key[1], po_date=heads[key][1],
                         lines=tuple(lines[key]), movements=tuple(movements.get(key, ())))
             for key in heads]
+
+
+def ordered_items(connection: Connection, ordered_from: date, as_of: date) -> list[OrderedItem]:
+    """PO items ordered in `[ordered_from, as_of]`, with their first confirmation (whenever it was made)."""
+    first_confirmation = (select(confirmations.c.po_id, confirmations.c.item_id,
+                                 func.min(confirmations.c.confirmed_on).label("first_confirmed_on"))
+                          .group_by(confirmations.c.po_id, confirmations.c.item_id).subquery())
+    rows = connection.execute(
+        select(purchase_orders.c.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material,
+               purchase_orders.c.order_date, po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit,
+               first_confirmation.c.first_confirmed_on)
+        .join(purchase_orders, purchase_orders.c.po_id == po_items.c.po_id)
+        .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
+                   & (first_confirmation.c.item_id == po_items.c.item_id))
+        .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of))
+    return [OrderedItem(*row) for row in rows]
+
+
+def actions_due(connection: Connection, due_from: date, as_of: date) -> list[ActionDue]:
+    rows = connection.execute(select(corrective_actions.c.supplier_id, corrective_actions.c.id,
+                                     corrective_actions.c.due_date, corrective_actions.c.closed_at,
+                                     corrective_actions.c.status)
+                              .where(corrective_actions.c.due_date >= due_from, corrective_actions.c.due_date <= as_of))
+    return [ActionDue(supplier, action_id, due, utc(closed).date() if closed else None, status == "cancelled")
+            for supplier, action_id, due, closed, status in rows]

@@ -22,28 +22,32 @@ def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetim
     if not cards:
         return []
     rows = connection.execute(
-        select(scorecards.c.supplier_id, scorecards.c.period, scorecards.c.fingerprint)
-        .where(scorecards.c.window_months == MONTHLY, scorecards.c.supplier_id.in_({c.supplier_id for c in cards})))
-    known = {(row.supplier_id, row.period): row.fingerprint for row in rows}
-    changed = [card for card in cards if known.get((card.supplier_id, card.period)) != fingerprint(card)]
+        select(scorecards.c.supplier_id, scorecards.c.period, scorecards.c.window_months, scorecards.c.fingerprint)
+        .where(scorecards.c.supplier_id.in_({c.supplier_id for c in cards})))
+    known = {(row.supplier_id, row.period, row.window_months): row.fingerprint for row in rows}
+    changed = [card for card in cards
+               if known.get((card.supplier_id, card.period, card.window_months)) != fingerprint(card)]
     upsert(connection, scorecards, [
-        {"supplier_id": c.supplier_id, "period": c.period, "window_months": MONTHLY, "supplier_name": c.supplier_name,
-         "score": c.score, "grade": c.grade, "kpis": c.kpis.model_dump(), "kpi_scores": c.kpi_scores,
-         "as_of": c.as_of, "fingerprint": fingerprint(c), "computed_at": now} for c in changed],
+        {"supplier_id": c.supplier_id, "period": c.period, "window_months": c.window_months,
+         "supplier_name": c.supplier_name, "score": c.score, "grade": c.grade, "kpis": c.kpis.model_dump(),
+         "kpi_scores": c.kpi_scores, "as_of": c.as_of, "fingerprint": fingerprint(c), "computed_at": now,
+         "srm_level": c.srm_level, "card": c.model_dump(mode="json")} for c in changed],
         ["supplier_id", "period", "window_months"])
     upsert(connection, kpi_measurements, [
         {"supplier_id": c.supplier_id, "period": c.period, "kpi": key, "value": value, "as_of": c.as_of}
-        for c in changed for key, value in c.kpis.model_dump().items()], ["supplier_id", "period", "kpi"])
+        for c in changed if c.window_months == MONTHLY for key, value in c.kpis.model_dump().items()],
+        ["supplier_id", "period", "kpi"])
     return changed
 
 
-def load_scorecards(connection: Connection, period: str | None = None, supplier: str | None = None) -> list[Scorecard]:
-    query = select(scorecards).where(scorecards.c.window_months == MONTHLY)
+def load_scorecards(connection: Connection, period: str | None = None, supplier: str | None = None,
+                    window_months: int = MONTHLY) -> list[Scorecard]:
+    query = select(scorecards).where(scorecards.c.window_months == window_months)
     if period:
         query = query.where(scorecards.c.period == period)
     if supplier:
         query = query.where(scorecards.c.supplier_id == supplier)
     rows = connection.execute(query.order_by(scorecards.c.period, scorecards.c.supplier_id)).mappings()
-    return [Scorecard(supplier_id=r["supplier_id"], supplier_name=r["supplier_name"], period=r["period"],
-                      as_of=r["as_of"], kpis=KpiValues(**r["kpis"]), kpi_scores=r["kpi_scores"],
-                      score=r["score"], grade=r["grade"]) for r in rows]
+    return [Scorecard.model_validate(r["card"]) if r["card"] else Scorecard(
+        supplier_id=r["supplier_id"], supplier_name=r["supplier_name"], period=r["period"], as_of=r["as_of"],
+        kpis=KpiValues(**r["kpis"]), kpi_scores=r["kpi_scores"], score=r["score"], grade=r["grade"]) for r in rows]

@@ -155,6 +155,8 @@ scorecards = Table(
     Column("as_of", Date, nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("computed_at", Instant, nullable=False),
+    Column("srm_level", String(30)),
+    Column("card", JSON),
 )
 
 risk_signals = Table(

@@ -1,20 +1,15 @@
-"""One pipeline run: pull the streams, score, write changed scorecards and their events."""
+"""One sync run: pull the streams, each page stored with its cursor."""
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
 from config import Settings
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
-from domain.scorecards import Scorecard
-from mapping.kpis import DeliveryWindow
-from mapping.scorecards import build_scorecard, measure, month_periods
-from store.records import item_histories, store_accounts, store_goods_movements, store_purchase_orders, supplier_names
-from store.scorecards import save_scorecards
-from sync.envelope import enqueue
+from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from sync.streams import Stream, StreamResult, pull
 
 log = logging.getLogger("srm_bridge.sync")
@@ -51,26 +46,3 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
     for stream in streams:
         report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since))
     return report
-
-
-def delivery_window(settings: Settings) -> DeliveryWindow:
-    d = settings.delivery
-    return DeliveryWindow(d.early_days, d.late_days, d.qty_tolerance_pct, d.over_tolerance_pct)
-
-
-def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> list[Scorecard]:
-    """Recompute monthly scorecards over the configured months; store and enqueue the changed ones."""
-    periods = month_periods(as_of, settings.scoring.months)
-    first_day = date.fromisoformat(periods[0] + "-01")
-    with engine.begin() as connection:
-        items = item_histories(connection, first_day, as_of)
-        names = supplier_names(connection)
-        values = measure(items, periods, as_of, delivery_window(settings))
-        cards = [build_scorecard(supplier, period, kpis, as_of, settings.scoring.kpis, settings.scoring.grades,
-                                 names.get(supplier))
-                 for (supplier, period), kpis in sorted(values.items()) if kpis.present()]
-        changed = save_scorecards(connection, cards, now)
-        for card in changed:
-            enqueue(connection, settings.broker, "scorecard.published.v1", card.supplier_id, card, now)
-    log.info("scored", extra={"as_of": as_of.isoformat(), "scorecards": len(cards), "changed": len(changed)})
-    return cards

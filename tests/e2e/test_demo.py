@@ -48,7 +48,7 @@ def test_a_consumer_in_a_second_process_receives_what_the_demo_publishes(tmp_pat
         listener.kill()
     assert listener.returncode == 0, errors
     events = [json.loads(line) for line in lines]
-    assert {e["type"] for e in events} == {"scorecard.published.v1"}
+    assert {e["type"] for e in events} == {"scorecard.published.v1", "risk.raised.v1"}
     assert json.loads(errors.strip().splitlines()[-1]) == {"handled": published}
     for subject in {e["subject"] for e in events}:
         sequences = [int(e["sequence"]) for e in events if e["subject"] == subject]

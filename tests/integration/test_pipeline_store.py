@@ -13,7 +13,8 @@ from store.outbox import events
 from store.scorecards import load_scorecards
 from store.sync_state import read_cursor, recent_runs
 from store.tables import goods_movements, purchase_orders, quarantine, schedule_lines
-from sync.pipeline import run_sync, score
+from sync.pipeline import run_sync
+from sync.scoring import score
 
 AS_OF = date(2026, 6, 30)
 NOW = datetime(2026, 7, 1, 6, tzinfo=timezone.utc)
@@ -49,12 +50,16 @@ def test_pipeline_is_idempotent_and_publishes_only_changes(engine, stand_ins):
     assert report.ok, [r.error for r in report.streams]
     expected_lines = sum(len(i["schedule_lines"]) for po in sap_data["purchase_orders"] for i in po["items"])
     assert counts(engine) == (len(sap_data["purchase_orders"]), expected_lines, len(sap_data["goods_movements"]))
-    cards = score(engine, app.settings, AS_OF, NOW)
+    scored = score(engine, app.settings, AS_OF, NOW)
+    cards = [card for card in scored.cards if card.window_months == 1]
     with engine.connect() as connection:
         first_events = events(connection)
         assert read_cursor(connection, "sap.purchase_orders") == NOW - timedelta(seconds=app.settings.sap.settle_seconds)
-    assert cards and len(first_events) == len(cards)
-    assert all(e["routing_key"] == f"scorecard.published.{e['supplier_id']}" for e in first_events)
+    published = [e for e in first_events if e["event_type"] == "scorecard.published.v1"]
+    assert cards and len(published) == len(scored.cards) == scored.changed
+    assert {card.window_months for card in scored.cards} == {1, 3, 12}
+    assert len([e for e in first_events if e["event_type"] == "risk.raised.v1"]) == scored.raised > 0
+    assert all(e["routing_key"] == f"{e['event_type'].rsplit('.', 1)[0]}.{e['supplier_id']}" for e in first_events)
 
     again = run_sync(engine, app.streams(["sap", "salesforce"]), NOW, full=True)
     assert again.ok and counts(engine) == (len(sap_data["purchase_orders"]), expected_lines, len(sap_data["goods_movements"]))

@@ -8,7 +8,7 @@ from config import load_settings
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from mapping.deliveries import line_facts
 from mapping.kpis import DeliveryWindow, fill_rate_pct, lead_times, on_time_delivery_pct, on_time_in_full_pct, quality_ppm
-from mapping.scorecards import build_scorecard, measure
+from mapping.scorecards import build_scorecards, measure
 from mapping.scoring import grade, kpi_score, supplier_score
 
 WINDOW = DeliveryWindow(early_days=2, late_days=0, qty_tolerance_pct=2, over_tolerance_pct=5)
@@ -116,15 +116,15 @@ def item(movements, lines=(LineOrder("0001", DUE, D(100)),)) -> ItemHistory:
 
 
 def test_empty_period_gives_no_value_never_zero_or_hundred():
-    values = measure([item([mv("101", DUE, "100")])], ["2026-05", "2026-06"], AS_OF, WINDOW)
-    empty = values[("0000100001", "2026-06")]
+    values = measure([item([mv("101", DUE, "100")])], [], [], ["2026-05", "2026-06"], AS_OF, WINDOW, 2)
+    empty = values[("0000100001", "2026-06", 1)].kpis
     assert empty.present() == {}
-    assert values[("0000100001", "2026-05")].otd_pct == 100
+    assert values[("0000100001", "2026-05", 1)].kpis.otd_pct == 100
 
 
 def test_line_due_after_as_of_is_not_counted():
-    values = measure([item([])], ["2026-05"], date(2026, 5, 9), WINDOW)
-    assert values[("0000100001", "2026-05")].otd_pct is None
+    values = measure([item([])], [], [], ["2026-05"], date(2026, 5, 9), WINDOW, 2)
+    assert values[("0000100001", "2026-05", 1)].kpis.otd_pct is None
 
 
 SETTINGS = load_settings()
@@ -151,6 +151,6 @@ def test_score_of_exactly_100_is_an_a_and_every_score_has_a_grade():
 
 
 def test_perfect_month_builds_an_a_scorecard():
-    values = measure([item([mv("101", DUE, "100")])], ["2026-05"], AS_OF, WINDOW)
-    card = build_scorecard("0000100001", "2026-05", values[("0000100001", "2026-05")], AS_OF, SCALES, BANDS)
+    values = measure([item([mv("101", DUE, "100")])], [], [], ["2026-05"], AS_OF, WINDOW, 2)
+    [card] = build_scorecards(values, ["2026-05"], AS_OF, SETTINGS.scoring, {}, {})
     assert (card.score, card.grade) == (100, "A")

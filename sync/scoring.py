@@ -1,0 +1,99 @@
+"""One scoring run: read what is stored, measure, score, segment, judge risks; store and enqueue what changed."""
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Engine
+
+from config import Settings
+from domain.scorecards import Scorecard
+from mapping.kpis import DeliveryWindow, months_before
+from mapping.risks import Condition, supplier_conditions
+from mapping.scorecards import (
+    build_scorecards,
+    evaluation_period,
+    measure,
+    month_periods,
+    supplier_scales,
+    window_periods,
+)
+from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
+from store.records import actions_due, item_histories, ordered_items, supplier_profiles
+from store.risks import reconcile_signals
+from store.scorecards import save_scorecards
+from sync.envelope import enqueue
+
+log = logging.getLogger("srm_bridge.sync.scoring")
+
+
+@dataclass
+class ScoreReport:
+    cards: list[Scorecard]
+    changed: int
+    raised: int
+    cleared: int
+
+
+def delivery_window(settings: Settings) -> DeliveryWindow:
+    d = settings.delivery
+    return DeliveryWindow(d.early_days, d.late_days, d.qty_tolerance_pct, d.over_tolerance_pct)
+
+
+def first_day(period: str) -> date:
+    return date.fromisoformat(f"{period}-01")
+
+
+def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> ScoreReport:
+    """Recompute every scorecard over the configured months and windows, and the risk signals."""
+    scoring = settings.scoring
+    periods = month_periods(as_of, scoring.months)
+    reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
+    history = window_periods(periods[0], reach)[:-1]
+    start = first_day(history[0] if history else periods[0])
+    with engine.begin() as connection:
+        items = item_histories(connection, start, as_of)
+        ordered = ordered_items(connection, months_before(start, 12), as_of)
+        actions = actions_due(connection, start, as_of)
+        profiles = supplier_profiles(connection)
+        last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
+        segments = segment_suppliers(last_year, profiles, settings.segmentation)
+        measured = measure(items, ordered, actions, periods, as_of, delivery_window(settings),
+                           settings.delivery.confirm_days, scoring.windows, history)
+        cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
+        changed = save_scorecards(connection, cards, now)
+        for card in changed:
+            enqueue(connection, settings.broker, "scorecard.published.v1", card.supplier_id, card, now)
+        conditions = _conditions(settings, as_of, cards, measured, segments, profiles,
+                                 category_shares(spend_by_supplier(last_year),
+                                                 {s: p.category for s, p in profiles.items()}))
+        raised, cleared = _signal_changes(connection, settings, conditions, now)
+    log.info("scored", extra={"as_of": as_of.isoformat(), "scorecards": len(cards), "changed": len(changed),
+                              "signals_raised": raised, "signals_cleared": cleared})
+    return ScoreReport(cards, len(changed), raised, cleared)
+
+
+def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,
+                profiles: dict, shares: dict[str, float]) -> list[Condition]:
+    period = evaluation_period(as_of)
+    monthly = {card.supplier_id: card for card in cards if card.period == period and card.window_months == 1}
+    chart = window_periods(period, settings.risks.pchart_months)
+    found = []
+    for supplier in sorted(set(monthly) | set(segments) | set(profiles)):
+        card, segment = monthly.get(supplier), segments.get(supplier)
+        scales = supplier_scales(settings.scoring, segment)
+        months = [(p, m.on_time_lines, m.due_lines) for p in chart if (m := measured.get((supplier, p, 1)))]
+        found += supplier_conditions(
+            supplier, period, card.kpis.present() if card else {}, {k: s.weight for k, s in scales.items()},
+            card.velocity_points_per_month if card else None, months, scales, segment, shares.get(supplier),
+            profiles.get(supplier), settings.risks)
+    return found
+
+
+def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition],
+                    now: datetime) -> tuple[int, int]:
+    raised, cleared = reconcile_signals(connection, conditions, now)
+    for signal in raised:
+        enqueue(connection, settings.broker, "risk.raised.v1", signal.supplier_id, signal, now)
+    for signal in cleared:
+        enqueue(connection, settings.broker, "risk.cleared.v1", signal.supplier_id, signal, now)
+    return len(raised), len(cleared)

@@ -51,3 +51,7 @@ def main() -> None:
                history_extract("sap_extract_history", args.history_suppliers, args.history_months, 500)]
     full = measure("end_to_end_full", lambda: pipeline(max(5, args.suppliers // 4), args.months))
     report([reference, extract, *history, full, *publish_benches()])
+
+
+if __name__ == "__main__":
+    main()

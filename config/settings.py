@@ -140,7 +140,7 @@ class RiskSettings(BaseModel):
 class ScoringSettings(BaseModel):
     kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
     segment_weights: dict[Literal["strategic", "performance-managed", "basic"], dict[str, float]] = Field(
-        default_factory=dict, description="Per SRM level, KPI weights that replace the default weights.")
+        default_factory=dict, description="Per SRM level, weights that replace the default weight of each KPI named.")
     grades: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADES))
     months: int = Field(12, ge=1, le=60)
     windows: list[int] = Field(default_factory=lambda: [1, 3, 12], description="Scorecard windows in months.")

@@ -31,4 +31,4 @@ def velocity(monthly_scores: list[float | None]) -> float | None:
     mean_x = sum(x for x, _ in points) / len(points)
     mean_y = sum(y for _, y in points) / len(points)
     spread = sum((x - mean_x) ** 2 for x, _ in points)
-    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 6)
+    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 4)

@@ -1,12 +1,13 @@
 """The `srm-bridge` command line."""
 import json
+import re
 import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
 
-from config import ConfigError
+from config import KPI_KEYS, ConfigError
 from scheduler import logs
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -213,9 +214,12 @@ def run(ctx: click.Context) -> None:
 @click.option("--period", help="YYYY-MM")
 @click.option("--supplier")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--window", "window_months", default=1, show_default=True, type=click.IntRange(1, 36),
+              help="1 = monthly; 3 or 12 = rolling windows ending with the period.")
 @click.option("--as-of", type=DATE, help="Score as of this date first.")
 @click.pass_context
-def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_json: bool, as_of: datetime | None) -> None:
+def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_json: bool, window_months: int,
+               as_of: datetime | None) -> None:
     """List stored scorecards."""
     from scheduler.demo import show_table
     from scheduler.jobs import score_job
@@ -224,7 +228,7 @@ def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_
     if as_of:
         score_job(app, _as_date(as_of))
     with app.engine.connect() as connection:
-        cards = load_scorecards(connection, period, supplier)
+        cards = load_scorecards(connection, period, supplier, window_months)
     if as_json:
         click.echo(json.dumps([card.model_dump(mode="json") for card in cards], indent=2))
     elif period:
@@ -238,6 +242,57 @@ def _period_table(cards: list) -> None:
     for card in cards:
         click.echo(f"{card.supplier_id:12} {card.period} score {fmt(card.score):>6} grade {card.grade or 'n/a':3} "
                    + " ".join(f"{k}={fmt(v)}" for k, v in card.kpis.model_dump().items()))
+
+
+@cli.command()
+@click.option("--supplier", required=True, help="SAP vendor id.")
+@click.option("--period", required=True, help="YYYY-MM (the last month of the window).")
+@click.option("--kpi", required=True, type=click.Choice(KPI_KEYS))
+@click.option("--window", "window_months", default=1, show_default=True, type=click.IntRange(1, 36))
+@click.option("--as-of", type=DATE, help="Default: today.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def explain(ctx: click.Context, supplier: str, period: str, kpi: str, window_months: int, as_of: datetime | None,
+            as_json: bool) -> None:
+    """Show every schedule line, movement, item or action behind one KPI value, and whether it counted."""
+    from domain.records import normalize_vendor_id
+    from sync.scoring import explain as explain_kpi
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
+        raise click.BadParameter("use YYYY-MM", param_hint="--period")
+    app = _app(ctx)
+    shown = explain_kpi(app.engine, app.settings, normalize_vendor_id(supplier), period, kpi, window_months,
+                        _as_date(as_of) or app.today())
+    _emit(shown, as_json, _explain_table)
+
+
+def _explain_table(shown: dict) -> None:
+    from scheduler.demo import fmt
+    click.echo(f"{shown['kpi']} = {fmt(shown['value'], 2)} for {shown['supplier_id']}, {shown['period']} "
+               f"({shown['window_months']} month window), as of {shown['as_of']}")
+    click.echo(f"rule: {shown['rule']}")
+    rows = shown["rows"]
+    if not rows:
+        click.echo("no records: no activity, so no value")
+        return
+    columns = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in rows:
+        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+
+
+@cli.command()
+@click.option("--supplier")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def risks(ctx: click.Context, supplier: str | None, as_json: bool) -> None:
+    """Open risk signals, with severity and evidence."""
+    from store.risks import open_signals
+    with _app(ctx).engine.connect() as connection:
+        signals = [s.model_dump(mode="json") for s in open_signals(connection, supplier)]
+    _emit(signals, as_json, lambda rows: [click.echo(
+        f"{r['severity']:8} {r['supplier_id']:12} {r['kind']:16} {r['kpi'] or '':14} {r['period'] or '':8} "
+        f"observed {r['observed']} limit {r['limit']}  since {r['raised_at']}") for r in rows])
 
 
 @cli.command()

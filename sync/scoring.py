@@ -7,12 +7,23 @@ from sqlalchemy import Connection, Engine
 
 from config import Settings
 from domain.scorecards import Scorecard
-from mapping.kpis import DeliveryWindow, months_before
+from mapping.explain import (
+    RULES,
+    explain_actions,
+    explain_confirmations,
+    explain_lines,
+    explain_movements,
+    explain_prices,
+)
+from mapping.kpis import DeliveryWindow, baseline_prices, months_before
 from mapping.risks import Condition, supplier_conditions
 from mapping.scorecards import (
+    SupplierActivity,
+    activities,
     build_scorecards,
     evaluation_period,
     measure,
+    measure_window,
     month_periods,
     supplier_scales,
     window_periods,
@@ -97,3 +108,29 @@ def _signal_changes(connection: Connection, settings: Settings, conditions: list
     for signal in cleared:
         enqueue(connection, settings.broker, "risk.cleared.v1", signal.supplier_id, signal, now)
     return len(raised), len(cleared)
+
+
+def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, kpi: str, window_months: int,
+            as_of: date) -> dict:
+    """The value of one KPI for one supplier and period, and every record behind it."""
+    span = window_periods(period, window_months)
+    start = first_day(span[0])
+    with engine.connect() as connection:
+        items = item_histories(connection, start, as_of, [supplier_id])
+        ordered = [i for i in ordered_items(connection, months_before(start, 12), as_of) if i.supplier_id == supplier_id]
+        actions = [a for a in actions_due(connection, start, as_of) if a.supplier_id == supplier_id]
+    activity = activities(items, ordered, actions, as_of).get(supplier_id, SupplierActivity())
+    baselines = baseline_prices(ordered)
+    window = delivery_window(settings)
+    measured = measure_window(activity, span, as_of, window, settings.delivery.confirm_days, baselines)
+    lines = [line for p in span for line in activity.lines.get(p, ())]
+    in_span = [item for p in span for item in activity.ordered.get(p, ())]
+    rows = {
+        "quality_ppm": lambda: explain_movements([m for p in span for m in activity.movements.get(p, ())]),
+        "price_variance_pct": lambda: explain_prices(in_span, baselines),
+        "confirmation_lag_days_median": lambda: explain_confirmations(in_span, as_of, settings.delivery.confirm_days),
+        "action_closure_pct": lambda: explain_actions([a for p in span for a in activity.actions.get(p, ())], as_of),
+    }.get(kpi, lambda: explain_lines(lines, window))()
+    return {"supplier_id": supplier_id, "period": period, "window_months": window_months, "as_of": as_of,
+            "kpi": kpi, "value": getattr(measured.kpis, kpi), "rule": RULES[kpi],
+            "settings": settings.delivery.model_dump(), "rows": rows}

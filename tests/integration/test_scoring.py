@@ -1,0 +1,98 @@
+"""Scoring on stored data, SQLite and PostgreSQL: signals raised and cleared once, explain agrees, commands work."""
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+from click.testing import CliRunner
+
+from config import load_settings
+from config.kpis import KpiScale
+from sandbox.generator import generate_salesforce, generate_sap
+from sandbox.serve import start_salesforce, start_sap
+from scheduler.bootstrap import App
+from scheduler.cli import cli
+from store.outbox import events
+from store.risks import open_signals
+from store.scorecards import load_scorecards
+from sync.pipeline import run_sync
+from sync.scoring import explain, score
+
+AS_OF = date(2026, 6, 30)
+NOW = datetime(2026, 7, 1, 6, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def synced(engine, tmp_path):
+    sap_server, _ = start_sap(generate_sap(5, 14, seed=3, as_of=AS_OF))
+    sf_server, _, ca = start_salesforce(generate_salesforce(5, seed=3, as_of=AS_OF), tls_dir=tmp_path / "ca")
+    settings = load_settings(sap={"url": sap_server.url, "retry_initial_s": 0},
+                             salesforce={"login_url": sf_server.url, "verify": str(ca), "retry_initial_s": 0})
+    app = App(settings=settings, engine=engine)
+    assert run_sync(engine, app.streams(["sap", "salesforce"]), NOW).ok
+    yield app
+    sap_server.stop()
+    sf_server.stop()
+
+
+def event_count(engine, event_type: str) -> int:
+    with engine.connect() as connection:
+        return sum(e["event_type"] == event_type for e in events(connection))
+
+
+def test_signals_are_raised_once_and_cleared_once(synced):
+    engine, settings = synced.engine, synced.settings
+    first = score(engine, settings, AS_OF, NOW)
+    assert first.raised > 0 and event_count(engine, "risk.raised.v1") == first.raised
+    with engine.connect() as connection:
+        kinds = {s.kind for s in open_signals(connection)}
+    assert {"threshold_breach", "crm_risk"} <= kinds
+
+    again = score(engine, settings, AS_OF, NOW)
+    assert (again.raised, again.cleared, again.changed) == (0, 0, 0)
+
+    lenient = settings.model_copy(update={
+        "scoring": settings.scoring.model_copy(update={"kpis": {
+            key: KpiScale(threshold=-1e9 if s.higher_is_better else 1e9, target=s.target, higher_is_better=s.higher_is_better,
+                          weight=s.weight) for key, s in settings.scoring.kpis.items()}}),
+        "risks": settings.risks.model_copy(update={"crm_severity": {}, "concentration_share": 1.0,
+                                                   "trend_points": 1e9}),
+        "segmentation": settings.segmentation.model_copy(update={"critical_materials": []})})
+    calm = score(engine, lenient, AS_OF, NOW)
+    with engine.connect() as connection:
+        remaining = {s.kind for s in open_signals(connection)}
+    assert calm.raised == 0 and calm.cleared > 0 and remaining <= {"single_source", "concentration", "p_chart", "run_rule"}
+    assert event_count(engine, "risk.cleared.v1") == calm.cleared
+    assert score(engine, lenient, AS_OF, NOW).cleared == 0
+
+
+def test_explain_agrees_with_the_scorecard(synced):
+    engine, settings = synced.engine, synced.settings
+    score(engine, settings, AS_OF, NOW)
+    with engine.connect() as connection:
+        card = next(c for c in load_scorecards(connection, "2026-05") if c.kpis.otd_pct is not None)
+        rolling = next(c for c in load_scorecards(connection, "2026-05", card.supplier_id, 3))
+    shown = explain(engine, settings, card.supplier_id, "2026-05", "otd_pct", 1, AS_OF)
+    assert shown["value"] == card.kpis.otd_pct
+    assert 100 * sum(r["on_time"] for r in shown["rows"]) / len(shown["rows"]) == pytest.approx(card.kpis.otd_pct)
+    assert all(r["due"].strftime("%Y-%m") == "2026-05" for r in shown["rows"])
+    assert explain(engine, settings, card.supplier_id, "2026-05", "otd_pct", 3, AS_OF)["value"] == rolling.kpis.otd_pct
+    for kpi in ("quality_ppm", "price_variance_pct", "confirmation_lag_days_median", "action_closure_pct"):
+        assert explain(engine, settings, card.supplier_id, "2026-05", kpi, 3, AS_OF)["value"] == getattr(rolling.kpis, kpi)
+
+
+def test_explain_and_risks_commands(synced, monkeypatch):
+    url = synced.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__URL", url)
+    runner = CliRunner()
+    scored = runner.invoke(cli, ["score", "--as-of", "2026-06-30"], catch_exceptions=False)
+    assert "risk signals raised" in scored.output
+    signals = json.loads(runner.invoke(cli, ["risks", "--json"], catch_exceptions=False).output)
+    assert signals and {"dedupe_key", "severity", "evidence", "raised_at"} <= set(signals[0])
+    supplier = signals[0]["supplier_id"]
+    shown = runner.invoke(cli, ["explain", "--supplier", supplier.lstrip("0"), "--period", "2026-05", "--kpi",
+                                "fill_rate_pct", "--as-of", "2026-06-30"], catch_exceptions=False)
+    assert shown.exit_code == 0 and f"fill_rate_pct = " in shown.output and "received_in_window" in shown.output
+    bad = runner.invoke(cli, ["explain", "--supplier", supplier, "--period", "2026-13", "--kpi", "otd_pct"])
+    assert bad.exit_code == 2 and "YYYY-MM" in bad.output
+    cards = json.loads(runner.invoke(cli, ["scorecards", "--json", "--window", "12", "--period", "2026-06"]).output)
+    assert cards and {c["window_months"] for c in cards} == {12} and all("srm_level" in c for c in cards)

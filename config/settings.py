@@ -137,6 +137,17 @@ class RiskSettings(BaseModel):
         return {key.strip().lower(): value for key, value in mapping.items()}
 
 
+class ActionSettings(BaseModel):
+    auto_open_kinds: list[str] = Field(default_factory=lambda: ["threshold_breach", "p_chart"],
+                                       description="Critical signals of these kinds open a plan for their KPI.")
+    plan_months: int = Field(4, ge=1, le=24, description="Months from opening to the plan's due date.")
+    cadence_months: int = Field(1, ge=1, le=12, description="Months between milestones.")
+    sustain_periods: int = Field(2, ge=1, le=12)
+    target: Literal["threshold", "target"] = Field("threshold", description=(
+        "Which point of the KPI's scale a plan aims for: out of the breach (threshold) or the full target."))
+    default_owner: str | None = Field(None, description="Buyer owner when the Account has none.")
+
+
 class ScoringSettings(BaseModel):
     kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
     segment_weights: dict[Literal["strategic", "performance-managed", "basic"], dict[str, float]] = Field(
@@ -201,6 +212,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = ScoringSettings()
     segmentation: SegmentationSettings = SegmentationSettings()
     risks: RiskSettings = RiskSettings()
+    actions: ActionSettings = ActionSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
 
     @classmethod

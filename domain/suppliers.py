@@ -9,3 +9,4 @@ class SupplierProfile:
     category: str | None = None
     tier: str | None = None
     risk_rating: str | None = None
+    owner_name: str | None = None

@@ -1,5 +1,5 @@
 """`srm-bridge demo`: both stand-ins on free ports, the real connectors, scoring, publishing, a table."""
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -8,9 +8,12 @@ from config import load_settings
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
 from scheduler.bootstrap import open_app
 from scheduler.jobs import publish_job, score_job, sync_job
+from store.actions import find_actions
+from store.risks import open_signals
 from store.scorecards import load_scorecards
 from store.sync_state import recent_runs
 
+REPLAY_MONTHS = 4  # a first demo scores the last months one after the other, so the action loop has a history
 COLUMNS = (("otd_pct", "OTD %"), ("otif_pct", "OTIF %"), ("fill_rate_pct", "Fill %"), ("quality_ppm", "PPM"),
            ("lead_time_days_mean", "Lead d"))
 
@@ -41,12 +44,18 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
         for result in report.streams:
             click.echo(f"  {result.stream:22} {result.outcome:9} pulled {result.pulled:6} stored {result.stored:6} "
                        f"quarantined {result.quarantined}" + (f"  {result.error}" if result.error else ""))
-        score_job(app, as_of)
+        with app.engine.connect() as connection:
+            first_run = not load_scorecards(connection)
+        for month_end in replay_month_ends(as_of, REPLAY_MONTHS) if first_run else [as_of]:
+            score_job(app, month_end)
         published = publish_job(app)
         with app.engine.connect() as connection:
             cards = load_scorecards(connection)
             runs = recent_runs(connection, 3)
+            plans = find_actions(connection)
+            signals = open_signals(connection)
         show_table(cards, as_of)
+        show_actions(plans, signals)
         click.echo(f"\nas of {as_of}; sync run {runs[0]['run_id'] if runs else '-'}")
         click.echo(f"database  {settings.database.url}")
         click.echo(f"messages  {published.sent} published to exchange '{settings.broker.exchange}' on "
@@ -57,6 +66,25 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
     finally:
         sap_server.stop()
         sf_server.stop()
+
+
+def replay_month_ends(as_of: date, months: int) -> list[date]:
+    """Month ends before `as_of`, oldest first, then `as_of`: the corrective-action loop as it would have run."""
+    ends, day = [], as_of.replace(day=1) - timedelta(days=1)
+    for _ in range(months - 1):
+        ends.insert(0, day)
+        day = day.replace(day=1) - timedelta(days=1)
+    return [*ends, as_of] if not ends or ends[-1] != as_of else ends
+
+
+def show_actions(plans: list, signals: list) -> None:
+    critical = sum(signal.severity == "critical" for signal in signals)
+    escalated = [plan for plan in plans if plan.escalation_level > 0]
+    click.echo(f"\nrisk signals  {len(signals)} open ({critical} critical): `srm-bridge risks`")
+    click.echo(f"corrective actions  {len(plans)} opened, {len(escalated)} escalated: `srm-bridge actions list`")
+    for plan in (escalated or plans)[:3]:
+        click.echo(f"  action {plan.action_id}: {plan.supplier_id} {plan.kpi} {plan.status}, level "
+                   f"{plan.escalation_level}, due {plan.due_date}: {plan.gap}")
 
 
 def show_table(cards: list, as_of: date) -> None:

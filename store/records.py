@@ -90,7 +90,7 @@ def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> l
 def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:
     """Per vendor id, its live Account (the most recently modified one, when several claim the vendor)."""
     a = supplier_accounts.c
-    rows = connection.execute(select(a.vendor_id, a.name, a.industry, a.tier, a.risk_rating)
+    rows = connection.execute(select(a.vendor_id, a.name, a.industry, a.tier, a.risk_rating, a.owner_name)
                               .where(a.vendor_id.is_not(None), a.is_deleted.is_(False)).order_by(a.modstamp))
     return {row.vendor_id: SupplierProfile(*row) for row in rows}
 

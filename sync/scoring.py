@@ -30,8 +30,9 @@ from mapping.scorecards import (
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
 from store.records import actions_due, item_histories, ordered_items, supplier_profiles
-from store.risks import reconcile_signals
+from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
+from sync.actions import ActionReport, run_actions
 from sync.envelope import enqueue
 
 log = logging.getLogger("srm_bridge.sync.scoring")
@@ -43,6 +44,7 @@ class ScoreReport:
     changed: int
     raised: int
     cleared: int
+    actions: ActionReport
 
 
 def delivery_window(settings: Settings) -> DeliveryWindow:
@@ -78,9 +80,11 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> Sco
                                  category_shares(spend_by_supplier(last_year),
                                                  {s: p.category for s, p in profiles.items()}))
         raised, cleared = _signal_changes(connection, settings, conditions, now)
+        actions = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
     log.info("scored", extra={"as_of": as_of.isoformat(), "scorecards": len(cards), "changed": len(changed),
-                              "signals_raised": raised, "signals_cleared": cleared})
-    return ScoreReport(cards, len(changed), raised, cleared)
+                              "signals_raised": raised, "signals_cleared": cleared, "actions_opened": actions.opened,
+                              "actions_escalated": actions.escalated, "actions_closed": actions.closed})
+    return ScoreReport(cards, len(changed), raised, cleared, actions)
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,

@@ -26,6 +26,8 @@ def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):
     assert len({grade for _, grade in rows}) > 1, "behaviours should not all grade alike"
     published = int(re.search(r"messages\s+(\d+) published", first).group(1))
     assert published > 0
+    opened, escalated = map(int, re.search(r"corrective actions\s+(\d+) opened, (\d+) escalated", first).groups())
+    assert opened >= 1 and escalated >= 1, first
     assert (tmp_path / "srm-bridge.db").exists()
     assert list((tmp_path / "srm-bridge-data" / "broker" / "queues").glob("*.msg"))
 
@@ -48,7 +50,8 @@ def test_a_consumer_in_a_second_process_receives_what_the_demo_publishes(tmp_pat
         listener.kill()
     assert listener.returncode == 0, errors
     events = [json.loads(line) for line in lines]
-    assert {e["type"] for e in events} == {"scorecard.published.v1", "risk.raised.v1"}
+    assert {"scorecard.published.v1", "risk.raised.v1", "action.opened.v1", "action.escalated.v1"} <= {
+        e["type"] for e in events}
     assert json.loads(errors.strip().splitlines()[-1]) == {"handled": published}
     for subject in {e["subject"] for e in events}:
         sequences = [int(e["sequence"]) for e in events if e["subject"] == subject]

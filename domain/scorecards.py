@@ -1,8 +1,11 @@
 """Scorecards: KPI values, the score they give and its grade, for one supplier and period."""
+from dataclasses import dataclass, field
 from datetime import date
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from config import KPI_KEYS
+
 
 class KpiValues(BaseModel):
     """One value per KPI key; `None` means no activity (shown as n/a), never 0 or 100."""
@@ -21,6 +24,16 @@ class KpiValues(BaseModel):
 
     def present(self) -> dict[str, float]:
         return {key: value for key in KPI_KEYS if (value := getattr(self, key)) is not None}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """KPI values of one supplier over one period, with the counts the control chart needs."""
+
+    kpis: KpiValues
+    details: dict[str, float | None] = field(default_factory=dict)
+    on_time_lines: int = 0
+    due_lines: int = 0
 
 
 class Scorecard(BaseModel):

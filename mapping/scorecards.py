@@ -7,7 +7,7 @@ from typing import Iterable
 from config import KpiScale
 from config.settings import ScoringSettings
 from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
-from domain.scorecards import KpiValues, Scorecard
+from domain.scorecards import KpiValues, Measured, Scorecard
 from mapping.benchmarks import percentile_ranks, velocity
 from mapping.deliveries import LineFacts, line_facts
 from mapping.kpis import (
@@ -37,14 +37,6 @@ def window_periods(period: str, months: int) -> list[str]:
     year, month = int(period[:4]), int(period[5:7])
     index = year * 12 + month - 1
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
-
-
-@dataclass(frozen=True)
-class Measured:
-    kpis: KpiValues
-    details: dict[str, float | None] = field(default_factory=dict)
-    on_time_lines: int = 0
-    due_lines: int = 0
 
 
 @dataclass

@@ -115,12 +115,13 @@ def sync(ctx: click.Context, source: str, full: bool, since: datetime | None) ->
 
 @cli.command()
 @click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
+@click.option("--full", is_flag=True, help="Measure every supplier again, not only those whose records changed.")
 @click.pass_context
-def score(ctx: click.Context, as_of: datetime | None) -> None:
-    """Compute KPIs and scorecards; changed scorecards go to the outbox."""
+def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
+    """Compute KPIs, scorecards, risk signals and the action loop; changes go to the outbox."""
     from scheduler.jobs import score_job
     app = _app(ctx)
-    report = score_job(app, _as_date(as_of) or app.today())
+    report = score_job(app, _as_date(as_of) or app.today(), full=full)
     click.echo(f"{len(report.cards)} scorecards computed, {report.changed} changed; "
                f"risk signals raised {report.raised}, cleared {report.cleared}")
 

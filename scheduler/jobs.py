@@ -15,8 +15,8 @@ def sync_job(app: App, sources: list[str], full: bool = False, since: datetime |
     return run_sync(app.engine, app.streams(sources), app.now(), full=full, since=since)
 
 
-def score_job(app: App, as_of: date) -> ScoreReport:
-    return score(app.engine, app.settings, as_of, app.now())
+def score_job(app: App, as_of: date, full: bool = False) -> ScoreReport:
+    return score(app.engine, app.settings, as_of, app.now(), full=full)
 
 
 def publish_job(app: App) -> RelayResult:

@@ -17,6 +17,7 @@ from store.tables import (
     schedule_lines,
     supplier_accounts,
 )
+from store.measurements import mark_dirty, mark_dirty_by_orders
 from store.upsert import upsert
 
 
@@ -48,6 +49,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         if rows:
             connection.execute(table.insert(), rows)
+    mark_dirty(connection, {order.vendor for order in orders})
     return []
 
 
@@ -63,6 +65,7 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
          "reverses_year": m.reverses.year if m.reverses else None,
          "reverses_line": m.reverses.line if m.reverses else None,
          "changed_at": m.changed_at.astimezone(timezone.utc)} for m in keep], ["document", "year", "line"])
+    mark_dirty_by_orders(connection, {m.po for m in keep})
     return refused
 
 
@@ -84,6 +87,7 @@ def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> l
         {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
+    mark_dirty(connection, {a.vendor_id for a in accounts if a.vendor_id})
     return []
 
 

@@ -237,3 +237,28 @@ consumer_offsets = Table(
     Column("last_event_id", String(36), nullable=False),
     Column("updated_at", Instant, nullable=False),
 )
+
+dirty_suppliers = Table(
+    "dirty_suppliers", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("supplier_id", String(10), nullable=False),
+)
+
+measurements = Table(
+    "measurements", metadata,
+    Column("supplier_id", String(10), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("window_months", Integer, primary_key=True),
+    Column("kpis", JSON, nullable=False),
+    Column("details", JSON, nullable=False),
+    Column("on_time_lines", Integer, nullable=False),
+    Column("due_lines", Integer, nullable=False),
+)
+
+scoring_state = Table(
+    "scoring_state", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("as_of", Date, nullable=False),
+    Column("settings_hash", String(64), nullable=False),
+    Column("scored_at", Instant, nullable=False),
+)

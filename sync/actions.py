@@ -20,6 +20,7 @@ from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
 from mapping.scorecards import evaluation_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
+from store.measurements import mark_dirty
 from sync.envelope import enqueue
 
 log = logging.getLogger("srm_bridge.sync.actions")
@@ -73,6 +74,7 @@ def record(connection: Connection, settings: Settings, before: CorrectiveAction 
         update_action(connection, after)
     add_audit(connection, after.action_id, now, actor, before.status if before else None, after.status,
               _diff(before, after), reason)
+    mark_dirty(connection, {after.supplier_id})  # its action closure KPI is measured again next run
     event_type = _event_type(before, after)
     if event_type:
         enqueue(connection, settings.broker, event_type, after.supplier_id,

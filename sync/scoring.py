@@ -1,4 +1,6 @@
 """One scoring run: read what is stored, measure, score, segment, judge risks; store and enqueue what changed."""
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -30,6 +32,7 @@ from mapping.scorecards import (
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
 from store.records import actions_due, item_histories, ordered_items, supplier_profiles
+from store.measurements import clear_dirty, dirty, last_basis, load_measurements, save_basis, save_measurements
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
@@ -45,6 +48,7 @@ class ScoreReport:
     raised: int
     cleared: int
     actions: ActionReport
+    incremental: bool = False
 
 
 def delivery_window(settings: Settings) -> DeliveryWindow:
@@ -56,22 +60,43 @@ def first_day(period: str) -> date:
     return date.fromisoformat(f"{period}-01")
 
 
-def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> ScoreReport:
-    """Recompute every scorecard over the configured months and windows, and the risk signals."""
+def basis_hash(settings: Settings) -> str:
+    """What measurements depend on besides the data: a change means a full recompute."""
+    basis = {"delivery": settings.delivery.model_dump(), "months": settings.scoring.months,
+             "windows": settings.scoring.windows, "velocity_months": settings.scoring.velocity_months,
+             "pchart_months": settings.risks.pchart_months}
+    return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
+
+
+def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False) -> ScoreReport:
+    """Scorecards over the configured months and windows, risk signals and the action loop.
+
+    Only suppliers whose records changed since the last run are measured again, when that run
+    had the same as-of date and measurement settings; otherwise (or with `full`) everyone is.
+    Scores, segments, percentiles and signals are always rebuilt from all measurements, so an
+    incremental run gives what a full one would.
+    """
     scoring = settings.scoring
     periods = month_periods(as_of, scoring.months)
     reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
     history = window_periods(periods[0], reach)[:-1]
     start = first_day(history[0] if history else periods[0])
     with engine.begin() as connection:
-        items = item_histories(connection, start, as_of)
+        upto, touched = dirty(connection)
+        incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
+        only = touched if incremental else None
+        items = item_histories(connection, start, as_of, only)
         ordered = ordered_items(connection, months_before(start, 12), as_of)
         actions = actions_due(connection, start, as_of)
         profiles = supplier_profiles(connection)
         last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
         segments = segment_suppliers(last_year, profiles, settings.segmentation)
-        measured = measure(items, ordered, actions, periods, as_of, delivery_window(settings),
-                           settings.delivery.confirm_days, scoring.windows, history)
+        measured = measure(items, [i for i in ordered if only is None or i.supplier_id in only],
+                           [a for a in actions if only is None or a.supplier_id in only], periods, as_of,
+                           delivery_window(settings), settings.delivery.confirm_days, scoring.windows, history)
+        save_measurements(connection, measured, only)
+        if incremental:
+            measured = {**load_measurements(connection, exclude=only), **measured}
         cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
         changed = save_scorecards(connection, cards, now)
         for card in changed:
@@ -80,11 +105,15 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime) -> Sco
                                  category_shares(spend_by_supplier(last_year),
                                                  {s: p.category for s, p in profiles.items()}))
         raised, cleared = _signal_changes(connection, settings, conditions, now)
-        actions = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
-    log.info("scored", extra={"as_of": as_of.isoformat(), "scorecards": len(cards), "changed": len(changed),
-                              "signals_raised": raised, "signals_cleared": cleared, "actions_opened": actions.opened,
-                              "actions_escalated": actions.escalated, "actions_closed": actions.closed})
-    return ScoreReport(cards, len(changed), raised, cleared, actions)
+        actions_report = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
+        clear_dirty(connection, upto)
+        save_basis(connection, as_of, basis_hash(settings), now)
+    log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
+                              "suppliers_measured": len({s for s, _, _ in measured}) if not incremental else len(only),
+                              "scorecards": len(cards), "changed": len(changed), "signals_raised": raised,
+                              "signals_cleared": cleared, "actions_opened": actions_report.opened,
+                              "actions_escalated": actions_report.escalated, "actions_closed": actions_report.closed})
+    return ScoreReport(cards, len(changed), raised, cleared, actions_report, incremental)
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,

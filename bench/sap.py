@@ -30,14 +30,24 @@ COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "
 
 
 @contextmanager
-def sap_stand_in(suppliers: int, months: int) -> Iterator[str]:
-    process = subprocess.Popen([COMMAND, "sandbox", "sap", "--suppliers", str(suppliers), "--months", str(months),
-                                "--seed", "1", "--as-of", "2026-06-30"], stdout=subprocess.PIPE, text=True)
+def stand_in(system: str, *options: str) -> Iterator[list[str]]:
+    """`srm-bridge sandbox SYSTEM …` in its own process; yields what it prints first (URL, then the CA file)."""
+    process = subprocess.Popen([COMMAND, "sandbox", system, *options], stdout=subprocess.PIPE, text=True)
     try:
-        yield process.stdout.readline().strip()
+        lines = [process.stdout.readline().strip()]
+        if system == "salesforce":
+            lines.append(process.stdout.readline().strip().removeprefix("CA "))
+        yield lines
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@contextmanager
+def sap_stand_in(suppliers: int, months: int) -> Iterator[str]:
+    with stand_in("sap", "--suppliers", str(suppliers), "--months", str(months), "--seed", "1",
+                  "--as-of", "2026-06-30") as (url,):
+        yield url
 
 
 def raw_extract(url: str, page_size: int) -> int:

@@ -8,21 +8,25 @@ from store.tables import outbox, supplier_sequences
 from store.upsert import upsert
 
 
-def next_sequence(connection: Connection, supplier_id: str) -> int:
-    """Per-supplier sequence, allocated in the caller's transaction (row-locked on PostgreSQL)."""
-    query = select(supplier_sequences.c.last_sequence).where(supplier_sequences.c.supplier_id == supplier_id)
+def next_sequences(connection: Connection, counts: dict[str, int]) -> dict[str, int]:
+    """Reserve `counts[supplier]` sequence numbers per supplier in the caller's transaction (row-locked on
+    PostgreSQL); return the first number reserved for each."""
+    if not counts:
+        return {}
+    query = select(supplier_sequences.c.supplier_id, supplier_sequences.c.last_sequence).where(
+        supplier_sequences.c.supplier_id.in_(list(counts)))
     if connection.dialect.name == "postgresql":
         query = query.with_for_update()
-    current = connection.execute(query).scalar() or 0
-    upsert(connection, supplier_sequences, [{"supplier_id": supplier_id, "last_sequence": current + 1}], ["supplier_id"])
-    return current + 1
+    current = {supplier: last for supplier, last in connection.execute(query)}
+    upsert(connection, supplier_sequences, [
+        {"supplier_id": supplier, "last_sequence": current.get(supplier, 0) + count}
+        for supplier, count in sorted(counts.items())], ["supplier_id"])
+    return {supplier: current.get(supplier, 0) + 1 for supplier in counts}
 
 
-def add_event(connection: Connection, *, event_id: str, supplier_id: str, sequence: int, event_type: str,
-              routing_key: str, envelope: str, now: datetime) -> None:
-    connection.execute(outbox.insert().values(
-        id=event_id, supplier_id=supplier_id, sequence=sequence, event_type=event_type, routing_key=routing_key,
-        envelope=envelope, created_at=now, attempts=0))
+def add_events(connection: Connection, rows: list[dict]) -> None:
+    if rows:
+        connection.execute(outbox.insert(), [{**row, "attempts": 0} for row in rows])
 
 
 OUTBOX_LOCK_SPACE = 0x53524D42  # first key of the PostgreSQL advisory locks the relay takes per supplier

@@ -53,6 +53,12 @@ def _diff(before: CorrectiveAction | None, after: CorrectiveAction) -> dict:
     return {key: [old[key], value] for key, value in new.items() if old[key] != value}
 
 
+def _affects_closure(before: CorrectiveAction | None, after: CorrectiveAction) -> bool:
+    """Whether `action_closure_pct` may read this plan differently: new, due date, closed or cancelled."""
+    return before is None or before.due_date != after.due_date or before.closed_at != after.closed_at \
+        or (before.status == "cancelled") != (after.status == "cancelled")
+
+
 def _event_type(before: CorrectiveAction | None, after: CorrectiveAction) -> str | None:
     if before is None:
         return "action.opened.v1"
@@ -74,7 +80,8 @@ def record(connection: Connection, settings: Settings, before: CorrectiveAction 
         update_action(connection, after)
     add_audit(connection, after.action_id, now, actor, before.status if before else None, after.status,
               _diff(before, after), reason)
-    mark_dirty(connection, {after.supplier_id})  # its action closure KPI is measured again next run
+    if _affects_closure(before, after):
+        mark_dirty(connection, {after.supplier_id})  # its action closure KPI is measured again next run
     event_type = _event_type(before, after)
     if event_type:
         enqueue(connection, settings.broker, event_type, after.supplier_id,
@@ -92,8 +99,10 @@ def new_plan(settings: Settings, supplier_id: str, kpi: str, scale: KpiScale, ba
     plan = settings.actions
     goal = target if target is not None else (scale.threshold if plan.target == "threshold" else scale.target)
     due_period = f"{due:%Y-%m}" if due else shift_period(period, plan.plan_months)
-    steps = [shift_period(period, n) for n in range(plan.cadence_months, 10_000, plan.cadence_months)
-             if shift_period(period, n) < due_period]
+    steps, step = [], shift_period(period, plan.cadence_months)
+    while step < due_period:
+        steps.append(step)
+        step = shift_period(step, plan.cadence_months)
     periods = [(p, period_end(p)) for p in steps] + [(due_period, due or period_end(due_period))]
     if baseline is None:
         gap = f"{kpi}: no measured value yet; target {goal:g}"

@@ -7,7 +7,7 @@ from sqlalchemy import Connection
 
 from config.settings import BrokerSettings
 from domain.events import EVENT_MODELS, CloudEvent, format_sequence, routing_key, schema_id
-from store.outbox import add_event, next_sequence
+from store.outbox import add_events, next_sequences
 
 
 def build_envelope(event_type: str, supplier_id: str, sequence: int, data: BaseModel, source: str,
@@ -22,9 +22,25 @@ def build_envelope(event_type: str, supplier_id: str, sequence: int, data: BaseM
 
 def enqueue(connection: Connection, broker: BrokerSettings, event_type: str, supplier_id: str, data: BaseModel,
             now: datetime) -> CloudEvent:
-    """Write the event into the outbox inside the caller's transaction, with the supplier's next sequence."""
-    sequence = next_sequence(connection, supplier_id)
-    envelope = build_envelope(event_type, supplier_id, sequence, data, broker.source, now)
-    add_event(connection, event_id=envelope.id, supplier_id=supplier_id, sequence=sequence, event_type=event_type,
-              routing_key=routing_key(event_type, supplier_id), envelope=envelope.model_dump_json(), now=now)
-    return envelope
+    """Write one event into the outbox inside the caller's transaction, with the supplier's next sequence."""
+    return enqueue_many(connection, broker, [(event_type, supplier_id, data)], now)[0]
+
+
+def enqueue_many(connection: Connection, broker: BrokerSettings, changes: list[tuple[str, str, BaseModel]],
+                 now: datetime) -> list[CloudEvent]:
+    """Write events in the given order (which is each supplier's sequence order), in a few statements."""
+    counts: dict[str, int] = {}
+    for _, supplier_id, _ in changes:
+        counts[supplier_id] = counts.get(supplier_id, 0) + 1
+    following = next_sequences(connection, counts)
+    envelopes, rows = [], []
+    for event_type, supplier_id, data in changes:
+        sequence = following[supplier_id]
+        following[supplier_id] += 1
+        envelope = build_envelope(event_type, supplier_id, sequence, data, broker.source, now)
+        envelopes.append(envelope)
+        rows.append({"id": envelope.id, "supplier_id": supplier_id, "sequence": sequence, "event_type": event_type,
+                     "routing_key": routing_key(event_type, supplier_id), "envelope": envelope.model_dump_json(),
+                     "created_at": now})
+    add_events(connection, rows)
+    return envelopes

@@ -36,7 +36,7 @@ from store.measurements import clear_dirty, dirty, last_basis, load_measurements
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
-from sync.envelope import enqueue
+from sync.envelope import enqueue_many
 
 log = logging.getLogger("srm_bridge.sync.scoring")
 
@@ -99,8 +99,8 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
             measured = {**load_measurements(connection, exclude=only), **measured}
         cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
         changed = save_scorecards(connection, cards, now)
-        for card in changed:
-            enqueue(connection, settings.broker, "scorecard.published.v1", card.supplier_id, card, now)
+        enqueue_many(connection, settings.broker,
+                     [("scorecard.published.v1", card.supplier_id, card) for card in changed], now)
         conditions = _conditions(settings, as_of, cards, measured, segments, profiles,
                                  category_shares(spend_by_supplier(last_year),
                                                  {s: p.category for s, p in profiles.items()}))
@@ -136,10 +136,8 @@ def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measure
 def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition],
                     now: datetime) -> tuple[int, int]:
     raised, cleared = reconcile_signals(connection, conditions, now)
-    for signal in raised:
-        enqueue(connection, settings.broker, "risk.raised.v1", signal.supplier_id, signal, now)
-    for signal in cleared:
-        enqueue(connection, settings.broker, "risk.cleared.v1", signal.supplier_id, signal, now)
+    enqueue_many(connection, settings.broker, [("risk.raised.v1", s.supplier_id, s) for s in raised]
+                 + [("risk.cleared.v1", s.supplier_id, s) for s in cleared], now)
     return len(raised), len(cleared)
 
 

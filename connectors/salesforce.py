@@ -48,7 +48,7 @@ class SalesforceClient:
         def attempt() -> requests.Response:
             try:
                 response = self.http.post(url, data=form, timeout=self.settings.timeout_s)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
             if response.status_code >= 500:
                 raise TransientError(f"Salesforce login at {url} answered HTTP {response.status_code}")
@@ -73,7 +73,7 @@ class SalesforceClient:
                 log.info("Salesforce session expired, renewing", extra={"doing": doing})
                 self.login()
                 return request(self.sf)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise TransientError(f"Salesforce unreachable while {doing}: {type(exc).__name__}") from None
             except SalesforceGeneralError as exc:
                 if exc.status >= 500:

@@ -91,7 +91,7 @@ class SapClient:
             except requests.exceptions.SSLError as exc:
                 raise AuthError(f"TLS handshake with SAP failed while {doing} (check sap.verify and the client "
                                 f"certificate): {exc}") from None
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise TransientError(f"SAP unreachable while {doing}: {type(exc).__name__}") from None
 
         try:

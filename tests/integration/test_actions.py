@@ -144,3 +144,19 @@ def test_operators_drive_plans_from_the_command_line(history, settings, monkeypa
         ("maria.buyer", "open", "audit finding"), ("maria.buyer", "in_progress", "updated by an operator"),
         ("maria.buyer", "cancelled", "supplier replaced")]
     assert "level" in run("actions", "list", "--status", "cancelled").output
+
+
+def test_an_overdue_plan_escalates_once(engine, settings):
+    with engine.begin() as connection:
+        for month in ("2026-03", "2026-04", "2026-05", "2026-06", "2026-07", "2026-08"):
+            order, movements = month_of_orders(month, 4)
+            store_purchase_orders(connection, [order])
+            store_goods_movements(connection, movements)
+    for as_of in (date(2026, 3, 31), date(2026, 8, 31), date(2026, 8, 31)):
+        score(engine, settings, as_of, datetime.combine(as_of, datetime.min.time(), timezone.utc))
+    with engine.connect() as connection:
+        [otd] = [p for p in find_actions(connection, supplier_id=SUPPLIER) if p.kpi == "otd_pct"]
+        reasons = [t["reason"] for t in audit_trail(connection, otd.action_id)]
+    assert otd.overdue_escalated and otd.status == "escalated"
+    assert sum(reason.startswith("overdue") for reason in reasons) == 1
+    assert otd.escalation_level == 1 + sum("missed" in reason for reason in reasons)

@@ -297,6 +297,30 @@ def risks(ctx: click.Context, supplier: str | None, as_json: bool) -> None:
         f"observed {r['observed']} limit {r['limit']}  since {r['raised_at']}") for r in rows])
 
 
+@cli.command()
+@click.option("--unmatched", is_flag=True, required=True, help="List what could not be matched.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def suppliers(ctx: click.Context, unmatched: bool, as_json: bool) -> None:
+    """SAP vendors without an Account, Accounts without a vendor id, and vendor ids claimed by several Accounts."""
+    from store.records import unmatched_suppliers
+    with _app(ctx).engine.connect() as connection:
+        found = unmatched_suppliers(connection)
+    _emit(found, as_json, _unmatched_table)
+
+
+def _unmatched_table(found: dict) -> None:
+    click.echo(f"SAP vendors without an Account ({len(found['vendors_without_account'])}):")
+    for row in found["vendors_without_account"]:
+        click.echo(f"  {row['vendor_id']}  {row['purchase_orders']} purchase orders, last {row['last_order']}")
+    click.echo(f"Accounts without a vendor id ({len(found['accounts_without_vendor'])}):")
+    for row in found["accounts_without_vendor"]:
+        click.echo(f"  {row['account_id']}  {row['name']}  owner {row['owner'] or '-'}")
+    click.echo(f"Vendor ids on several Accounts, not guessed ({len(found['vendor_ids_on_several_accounts'])}):")
+    for row in found["vendor_ids_on_several_accounts"]:
+        click.echo(f"  {row['vendor_id']}  {row['account_id']}  {row['name']}")
+
+
 @cli.group()
 def actions() -> None:
     """Corrective actions: improvement plans with targets, milestones, escalation and an audit trail."""

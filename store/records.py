@@ -157,3 +157,24 @@ def actions_due(connection: Connection, due_from: date, as_of: date) -> list[Act
                               .where(corrective_actions.c.due_date >= due_from, corrective_actions.c.due_date <= as_of))
     return [ActionDue(supplier, action_id, due, utc(closed).date() if closed else None, status == "cancelled")
             for supplier, action_id, due, closed, status in rows]
+
+
+def unmatched_suppliers(connection: Connection) -> dict[str, list[dict]]:
+    """SAP vendors without a live Account, live Accounts without a vendor id, and vendor ids claimed twice."""
+    a = supplier_accounts.c
+    live = select(a.vendor_id).where(a.vendor_id.is_not(None), a.is_deleted.is_(False))
+    vendors = connection.execute(
+        select(purchase_orders.c.vendor_id, func.count(), func.max(purchase_orders.c.order_date))
+        .where(purchase_orders.c.vendor_id.not_in(live)).group_by(purchase_orders.c.vendor_id)
+        .order_by(purchase_orders.c.vendor_id))
+    accounts = connection.execute(select(a.account_id, a.name, a.owner_name).where(
+        a.vendor_id.is_(None), a.is_deleted.is_(False)).order_by(a.name))
+    claimed = select(a.vendor_id).where(a.vendor_id.is_not(None), a.is_deleted.is_(False)) \
+        .group_by(a.vendor_id).having(func.count() > 1)
+    duplicates = connection.execute(select(a.vendor_id, a.account_id, a.name).where(
+        a.vendor_id.in_(claimed), a.is_deleted.is_(False)).order_by(a.vendor_id, a.account_id))
+    return {
+        "vendors_without_account": [{"vendor_id": v, "purchase_orders": n, "last_order": d} for v, n, d in vendors],
+        "accounts_without_vendor": [{"account_id": i, "name": n, "owner": o} for i, n, o in accounts],
+        "vendor_ids_on_several_accounts": [{"vendor_id": v, "account_id": i, "name": n} for v, i, n in duplicates],
+    }

@@ -96,3 +96,19 @@ def test_explain_and_risks_commands(synced, monkeypatch):
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
     cards = json.loads(runner.invoke(cli, ["scorecards", "--json", "--window", "12", "--period", "2026-06"]).output)
     assert cards and {c["window_months"] for c in cards} == {12} and all("srm_level" in c for c in cards)
+
+
+def test_unmatched_suppliers_are_reported_not_guessed(synced, monkeypatch):
+    from datetime import datetime as dt
+
+    from domain.records import SupplierAccount
+    from store.records import store_accounts
+    with synced.engine.begin() as connection:
+        store_accounts(connection, [SupplierAccount(id="001000000000777AAA", name="Acme Duplicate",
+                                                    vendor_id="100001", modstamp=dt(2026, 6, 1, tzinfo=timezone.utc))])
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__URL", synced.engine.url.render_as_string(hide_password=False))
+    found = json.loads(CliRunner().invoke(cli, ["suppliers", "--unmatched", "--json"], catch_exceptions=False).output)
+    assert [row["vendor_id"] for row in found["vendors_without_account"]] == ["0000100005"]
+    assert [row["name"] for row in found["accounts_without_vendor"]] == ["Prospect Without Vendor"]
+    assert {(row["vendor_id"], row["name"]) for row in found["vendor_ids_on_several_accounts"]} == {
+        ("0000100001", "Acme Duplicate"), ("0000100001", "Acme Supply 001")}

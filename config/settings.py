@@ -41,7 +41,9 @@ class BrokerSettings(BaseModel):
     folder: Path = Path("srm-bridge-data/broker")
     exchange: str = "srm.events"
     source: str = "urn:srm-bridge"
-    queues: list[QueueBinding] = Field(default_factory=lambda: [QueueBinding(name="srm-bridge.events")])
+    queues: list[QueueBinding] = Field(default_factory=lambda: [
+        QueueBinding(name="srm-bridge.events"),
+        QueueBinding(name="srm-bridge.salesforce", routing_key="scorecard.published.*")])
     connect_timeout_s: float = Field(10, gt=0)
     confirm_timeout_s: float = Field(10, gt=0)
     max_attempts: int = Field(10, ge=1, description="Refusals of one event before it is dead-lettered.")
@@ -84,6 +86,20 @@ class SapSettings(RemoteSettings):
         return self
 
 
+class WriteBackSettings(BaseModel):
+    """Where the latest monthly scorecard lands on the Account; empty field names are not written."""
+
+    queue: str = Field("srm-bridge.salesforce", description="A queue of broker.queues, bound to the scorecards.")
+    batch_size: int = Field(200, ge=1, le=200, description="Records per sObject Collections call (API maximum 200).")
+    max_attempts: int = Field(3, ge=1, description="Tries per record before it is dead-lettered with its error.")
+    score_field: str = "Supplier_Score__c"
+    grade_field: str = "Supplier_Grade__c"
+    otd_field: str = "Supplier_OTD__c"
+    ppm_field: str = "Supplier_PPM__c"
+    period_field: str = "Scorecard_Period__c"
+    open_actions_field: str = "Open_Corrective_Actions__c"
+
+
 class SalesforceSettings(RemoteSettings):
     login_url: str = "https://127.0.0.1:8092"
     client_id: str = "srm-bridge"
@@ -94,6 +110,7 @@ class SalesforceSettings(RemoteSettings):
     vendor_id_field: str = "SAP_Vendor_Id__c"
     tier_field: str = "Supplier_Tier__c"
     risk_field: str = "Risk_Rating__c"
+    write_back: WriteBackSettings = WriteBackSettings()
 
 
 class DeliverySettings(BaseModel):

@@ -1,8 +1,9 @@
 """Salesforce stand-in: the REST API over HTTPS, served from a dataset of Accounts.
 
 OAuth 2.0 client credentials (`/services/oauth2/token`), `query/` and `queryAll/` with
-`nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, `Sforce-Limit-Info`, and error
-bodies as JSON arrays (`INVALID_SESSION_ID` on 401) as the real API sends them.
+`nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, sObject Collections updates
+(`PATCH composite/sobjects`), `Sforce-Limit-Info`, and error bodies as JSON arrays
+(`INVALID_SESSION_ID` on 401) as the real API sends them.
 """
 import json
 import secrets
@@ -63,6 +64,9 @@ class SalesforceStandIn:
                                                 environ.get("HTTP_SFORCE_QUERY_OPTIONS", ""))
         elif resource.startswith(("query/", "queryAll/")):
             status, headers, body = self._more(resource.split("/", 1)[1])
+        elif resource == "composite/sobjects" and method == "PATCH":
+            payload = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            status, headers, body = self._update_collection(payload)
         else:
             status, headers, body = _error("404 Not Found", "NOT_FOUND", f"The requested resource does not exist: {path}")
         return status, headers + limit_header, body
@@ -131,6 +135,41 @@ class SalesforceStandIn:
                 self.cursors[locator] = (records, batch)
             body["nextRecordsUrl"] = f"/services/data/v{API_VERSION}/query/{locator}-{end}"
         return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    def _update_collection(self, payload: bytes) -> tuple[str, list, bytes]:
+        """sObject Collections update: at most 200 records, each with its own result (`allOrNone` false).
+
+        An Account whose `Reject_Updates__c` is true fails its custom validation; one with `Lock_Once__c`
+        answers UNABLE_TO_LOCK_ROW once, as a record locked by another transaction would.
+        """
+        try:
+            request = json.loads(payload)
+            records = request["records"]
+        except (ValueError, KeyError, TypeError):
+            return _error("400 Bad Request", "JSON_PARSER_ERROR", "expected {\"allOrNone\": …, \"records\": [...]}")
+        if len(records) > 200:
+            return _error("400 Bad Request", "EXCEEDED_ID_LIMIT", "record limit exceeded: 200 at most")
+        by_id = {account["Id"]: account for account in self.accounts}
+        results = []
+        with self.lock:
+            for record in records:
+                account = by_id.get(record.get("id"))
+                if account is None or account.get("IsDeleted"):
+                    results.append({"id": record.get("id"), "success": False, "errors": [{
+                        "statusCode": "INVALID_CROSS_REFERENCE_KEY", "message": "invalid cross reference id",
+                        "fields": []}]})
+                elif account.pop("Lock_Once__c", False):
+                    results.append({"id": account["Id"], "success": False, "errors": [{
+                        "statusCode": "UNABLE_TO_LOCK_ROW", "message": "unable to obtain exclusive access to this record",
+                        "fields": []}]})
+                elif account.get("Reject_Updates__c"):
+                    results.append({"id": account["Id"], "success": False, "errors": [{
+                        "statusCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "message": "Account is locked for review",
+                        "fields": []}]})
+                else:
+                    account.update({k: v for k, v in record.items() if k not in ("attributes", "id")})
+                    results.append({"id": account["Id"], "success": True, "errors": []})
+        return "200 OK", [("Content-Type", "application/json")], json.dumps(results).encode()
 
     @staticmethod
     def _project(row: dict, fields: list[str]) -> dict:

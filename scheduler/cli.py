@@ -173,14 +173,14 @@ def outbox_replay(ctx: click.Context, since: datetime | None, event_id: str | No
 
 
 @cli.command()
-@click.argument("consumer", type=click.Choice(["print"]))
+@click.argument("consumer", type=click.Choice(["print", "salesforce"]))
 @click.option("--queue", "queue_name", help="A queue from broker.queues (default: the first).")
 @click.option("--max", "max_events", type=click.IntRange(1), help="Stop after this many messages.")
 @click.option("--idle-timeout", type=click.FloatRange(0, min_open=True), help="Stop after this many idle seconds.")
 @click.pass_context
 def consume(ctx: click.Context, consumer: str, queue_name: str | None, max_events: int | None,
             idle_timeout: float | None) -> None:
-    """Consume pushed events; `print` writes each new event as one JSON line."""
+    """Consume pushed events: `print` writes each new one as a JSON line; `salesforce` writes scorecards to Accounts."""
     from scheduler.consumers import run_consumer
     result = run_consumer(_app(ctx), consumer, queue_name, max_events, idle_timeout)
     click.echo(json.dumps(result.outcomes, sort_keys=True), err=True)

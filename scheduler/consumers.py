@@ -6,9 +6,14 @@ import threading
 from sqlalchemy import Connection
 
 from config import ConfigError
+from config.settings import QueueBinding
+from connectors.salesforce import SalesforceClient
 from domain.events import CloudEvent
 from scheduler.bootstrap import App
-from sync.consumer import ConsumeResult, EventConsumer
+from sync.consumer import BatchConsumer, ConsumeResult, EventConsumer
+from sync.write_back import SalesforceWriteBack
+
+CONSUMERS = ("print", "salesforce")
 
 
 def print_event(connection: Connection, event: CloudEvent) -> None:
@@ -17,17 +22,27 @@ def print_event(connection: Connection, event: CloudEvent) -> None:
     sys.stdout.flush()
 
 
-HANDLERS = {"print": print_event}
+def queue_named(app: App, name: str | None) -> QueueBinding:
+    queues = app.settings.broker.queues
+    binding = next((q for q in queues if q.name == name), None) if name else queues[0]
+    if binding is None:
+        raise ConfigError(f"queue {name!r} is not in broker.queues ({', '.join(q.name for q in queues)})")
+    return binding
+
+
+def build_consumer(app: App, name: str, queue_name: str | None) -> EventConsumer:
+    if name == "salesforce":
+        write_back = app.settings.salesforce.write_back
+        return BatchConsumer(app.engine, app.settings.broker, "salesforce",
+                             SalesforceWriteBack(SalesforceClient(app.settings.salesforce), app.settings.salesforce),
+                             app.now, queue_named(app, queue_name or write_back.queue), write_back.batch_size)
+    return EventConsumer(app.engine, app.settings.broker, name, print_event, app.now, queue_named(app, queue_name))
 
 
 def run_consumer(app: App, name: str, queue_name: str | None, max_events: int | None,
                  idle_timeout_s: float | None) -> ConsumeResult:
-    queues = app.settings.broker.queues
-    binding = next((q for q in queues if q.name == queue_name), None) if queue_name else queues[0]
-    if binding is None:
-        raise ConfigError(f"queue {queue_name!r} is not in broker.queues ({', '.join(q.name for q in queues)})")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda _signum, _frame: stop.set())
-    consumer = EventConsumer(app.engine, app.settings.broker, name, HANDLERS[name], app.now, binding)
+    consumer = build_consumer(app, name, queue_name)
     return consumer.run(max_events=max_events, idle_timeout_s=idle_timeout_s, should_stop=stop.is_set)

@@ -118,3 +118,83 @@ class EventConsumer:
                 message.ack()
                 result.count(outcome)
         return result
+
+
+BatchHandler = Callable[[Connection, list[CloudEvent]], dict[str, str | None]]
+
+
+class BatchConsumer(EventConsumer):
+    """Takes up to `batch_size` messages at a time for handlers that write in bulk (sObject Collections).
+
+    The handler gets the new events (duplicates and stale ones already dropped) and returns, per
+    event id, None when done or the reason it finally failed: those are dead-lettered to the
+    quarantine. Offsets and quarantine entries commit together, then every message is acked.
+    """
+
+    def __init__(self, engine: Engine, broker: BrokerSettings, name: str, handle_batch: BatchHandler,
+                 now: Callable[[], datetime], binding: QueueBinding, batch_size: int) -> None:
+        super().__init__(engine, broker, name, lambda _connection, _event: None, now, binding)
+        self.handle_batch, self.batch_size = handle_batch, batch_size
+
+    def deliver_batch(self, messages: list[tuple[str | bytes, str | None]]) -> ConsumeResult:
+        """Handle (body, message id) pairs; raises `RetryLater` from the handler with nothing recorded."""
+        result, fresh = ConsumeResult(), []
+        for body, message_id in messages:
+            try:
+                fresh.append((parse_event(body), body))
+            except ValueError as exc:
+                result.count(self._quarantine(message_id, f"not a valid srm-bridge event: {exc}", body))
+        fresh.sort(key=lambda pair: (pair[0].subject, int(pair[0].sequence)))
+        with self.engine.begin() as connection:
+            latest: dict[str, tuple[int, str]] = {}
+            new = []
+            for event, body in fresh:
+                last = latest.get(event.subject) or last_handled(connection, self.name, event.subject)
+                if last is not None and int(event.sequence) <= last[0]:
+                    result.count(DUPLICATE if event.id == last[1] else STALE)
+                    continue
+                latest[event.subject] = (int(event.sequence), event.id)
+                new.append((event, body))
+            outcomes = self.handle_batch(connection, [event for event, _ in new]) if new else {}
+            failed = [Rejected(key=event.id, reason=f"dead-lettered: {outcomes[event.id]}",
+                               raw=body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
+                      for event, body in new if outcomes.get(event.id)]
+            stream = f"consumer:{self.name}"[:36]
+            quarantine_records(connection, stream, stream, failed, self.now())
+            for subject, (sequence, event_id) in latest.items():
+                record_handled(connection, self.name, subject, sequence, event_id, self.now())
+        for event, _ in new:
+            result.count(QUARANTINED if outcomes.get(event.id) else HANDLED)
+        return result
+
+    def run(self, max_events: int | None = None, idle_timeout_s: float | None = None,
+            should_stop: Callable[[], bool] = lambda: False) -> ConsumeResult:
+        total = ConsumeResult()
+        idle_s = 0.0
+        with broker_connection(self.broker) as connection, connection.SimpleQueue(self.queue()) as queue:
+            while not should_stop() and (max_events is None or total.total < max_events):
+                messages = []
+                while len(messages) < self.batch_size and (max_events is None or total.total + len(messages) < max_events):
+                    try:
+                        messages.append(queue.get(block=True, timeout=0.5 if messages else 1.0))
+                    except queue.Empty:
+                        break
+                if not messages:
+                    idle_s += 1.0
+                    if idle_timeout_s is not None and idle_s >= idle_timeout_s:
+                        break
+                    continue
+                idle_s = 0.0
+                try:
+                    batch = self.deliver_batch([(m.body, m.properties.get("message_id")) for m in messages])
+                except RetryLater as exc:
+                    log.warning("handler asked to retry later; messages left on the queue",
+                                extra={"consumer": self.name, "messages": len(messages), "error": str(exc)})
+                    for message in messages:
+                        message.requeue()
+                    break
+                for message in messages:
+                    message.ack()
+                for outcome, count in batch.outcomes.items():
+                    total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
+        return total

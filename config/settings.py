@@ -110,6 +110,8 @@ class SalesforceSettings(RemoteSettings):
     vendor_id_field: str = "SAP_Vendor_Id__c"
     tier_field: str = "Supplier_Tier__c"
     risk_field: str = "Risk_Rating__c"
+    max_api_share: float = Field(0.8, gt=0, le=1, description=(
+        "Stop a run cleanly once this share of the org's daily API requests is used (Sforce-Limit-Info)."))
     write_back: WriteBackSettings = WriteBackSettings()
 
 

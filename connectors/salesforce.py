@@ -37,8 +37,28 @@ class SalesforceClient:
     def __init__(self, settings: SalesforceSettings) -> None:
         self.settings = settings
         self.http = ConfiguredSession(settings.verify)
-        self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s)
+        self.http.hooks["response"].append(self._observe)
+        self.api_usage: tuple[int, int] | None = None
+        self.retry_after_s: float | None = None
+        self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s,
+                                        wait_hint=lambda: self.retry_after_s)
         self.sf: Salesforce | None = None
+
+    def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        """Every answer: the API usage it reports, and how long a refusal asks us to wait."""
+        usage = response.headers.get("Sforce-Limit-Info", "")
+        if usage.startswith("api-usage="):
+            used, _, limit = usage.removeprefix("api-usage=").partition("/")
+            if used.isdigit() and limit.isdigit():
+                self.api_usage = (int(used), int(limit))
+        retry_after = response.headers.get("Retry-After", "")
+        self.retry_after_s = min(float(retry_after), 300.0) if retry_after.isdigit() else None
+
+    def _check_budget(self, doing: str) -> None:
+        if self.api_usage and self.api_usage[1] and self.api_usage[0] >= self.api_usage[1] * self.settings.max_api_share:
+            used, limit = self.api_usage
+            raise LimitExceeded(f"Salesforce API budget: {used} of {limit} daily requests used, at or above "
+                                f"salesforce.max_api_share={self.settings.max_api_share}; stopped before {doing}")
 
     def login(self) -> None:
         url = f"{self.settings.login_url.rstrip('/')}/services/oauth2/token"
@@ -65,6 +85,7 @@ class SalesforceClient:
     def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
         """Run one API request with retries; renew the session once if Salesforce expired it."""
         def attempt() -> Any:
+            self._check_budget(doing)
             if self.sf is None:
                 self.login()
             try:

@@ -25,8 +25,9 @@ def _error(status: str, code: str, message: str) -> tuple[str, list, bytes]:
 
 class SalesforceStandIn:
     def __init__(self, dataset: dict, client_id: str = "srm-bridge", client_secret: str = "sandbox",
-                 token_ttl_s: float = 7200, faults: Faults | None = None) -> None:
+                 token_ttl_s: float = 7200, faults: Faults | None = None, api_budget: int = DAILY_BUDGET) -> None:
         self.client_id, self.client_secret, self.token_ttl_s = client_id, client_secret, token_ttl_s
+        self.api_budget = api_budget
         self.faults = faults or Faults()
         self.accounts: list[dict] = list(dataset.get("accounts", ()))
         self.tokens: dict[str, float] = {}
@@ -53,11 +54,19 @@ class SalesforceStandIn:
             return _error("401 Unauthorized", "INVALID_SESSION_ID", "Session expired or invalid")
         _, fault = self.faults.next()
         if fault is not None:
-            return "503 Service Unavailable", [("Content-Type", "text/html")], UNAVAILABLE_PAGE
+            return "503 Service Unavailable", [("Content-Type", "text/html"), ("Retry-After", "1")], UNAVAILABLE_PAGE
         with self.lock:
-            self.api_calls += 1
-        limit_header = [("Sforce-Limit-Info", f"api-usage={self.api_calls}/{DAILY_BUDGET}")]
+            over = self.api_calls >= self.api_budget
+            if not over:
+                self.api_calls += 1
+        limit_header = [("Sforce-Limit-Info", f"api-usage={self.api_calls}/{self.api_budget}")]
+        if over:
+            status, headers, body = _error("403 Forbidden", "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+            return status, headers + limit_header, body
         resource = path[len(f"/services/data/v{API_VERSION}/"):]
+        if resource in ("limits/", "limits"):
+            body = {"DailyApiRequests": {"Max": self.api_budget, "Remaining": self.api_budget - self.api_calls}}
+            return "200 OK", [("Content-Type", "application/json")] + limit_header, json.dumps(body).encode()
         query = parse_qs(environ.get("QUERY_STRING", ""))
         if resource in ("query/", "query", "queryAll/", "queryAll") and "q" in query:
             status, headers, body = self._query(query["q"][0], resource.startswith("queryAll"),

@@ -42,8 +42,8 @@ def start_sap(dataset: dict, port: int = 0, user: str | None = "SRM_BRIDGE", pas
 
 def start_salesforce(dataset: dict, port: int = 0, tls_dir: Path | None = None, client_id: str = "srm-bridge",
                      client_secret: str = "sandbox", token_ttl_s: float = 7200, faults: Faults | None = None,
-                     background: bool = True) -> tuple[http.RunningServer, SalesforceStandIn, Path]:
+                     background: bool = True, api_budget: int = 15000) -> tuple[http.RunningServer, SalesforceStandIn, Path]:
     ca_path, context = tls.create_ca(tls_dir or Path(tempfile.mkdtemp(prefix="srm-bridge-ca-")))
     app = SalesforceStandIn(dataset, client_id=client_id, client_secret=client_secret, token_ttl_s=token_ttl_s,
-                            faults=faults)
+                            faults=faults, api_budget=api_budget)
     return http.start(app, port=port, tls=context, background=background), app, ca_path

@@ -73,9 +73,14 @@ def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: P
 @click.option("--timeout-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that stall.")
 @click.option("--stall-s", default=30.0, type=click.FloatRange(0), show_default=True, help="How long a stall lasts.")
 @click.option("--fault-on-page", type=click.IntRange(1), help="The Nth data request answers with a SOAP fault.")
+@click.option("--token-ttl", default=7200.0, show_default=True, type=click.FloatRange(0, min_open=True),
+              help="Salesforce: seconds a session lives.")
+@click.option("--api-budget", default=15000, show_default=True, type=click.IntRange(1),
+              help="Salesforce: daily API requests before REQUEST_LIMIT_EXCEEDED.")
 def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: int, seed: int, as_of: datetime | None,
             user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None, fail_rate: float,
-            latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None) -> None:
+            latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None, token_ttl: float,
+            api_budget: int) -> None:
     """Serve a stand-in in the foreground; its URL is the first line printed."""
     from sandbox.faults import Faults
     from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
@@ -88,7 +93,8 @@ def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: i
         click.echo(server.url)
     else:
         server, _, ca_path = start_salesforce(salesforce_dataset(data, suppliers, seed, day), port, tls_dir,
-                                              client_id, client_secret, faults=faults, background=False)
+                                              client_id, client_secret, token_ttl_s=token_ttl, faults=faults,
+                                              background=False, api_budget=api_budget)
         click.echo(server.url)
         click.echo(f"CA {ca_path}")
     sys.stdout.flush()

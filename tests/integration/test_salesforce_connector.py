@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, TransientError
+from connectors.errors import AuthError, LimitExceeded, TransientError
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 from sandbox.generator import generate_salesforce
 from sandbox.serve import start_salesforce
@@ -68,3 +68,42 @@ def test_untrusted_certificate_is_refused(salesforce):
     connector, _ = salesforce({"accounts": []}, verify=True, max_attempts=1)
     with pytest.raises(TransientError, match="SSLError"):
         list(connector.accounts(SINCE, UNTIL))
+
+
+def test_a_spent_api_budget_stops_the_run_cleanly_and_the_next_run_resumes(tmp_path, sqlite_engine):
+    from config import load_settings
+    from scheduler.bootstrap import App
+    from store.sync_state import read_cursor
+    from sqlalchemy import func, select
+
+    from store.tables import supplier_accounts
+    from sync.pipeline import run_sync
+
+    dataset = generate_salesforce(999, seed=2, as_of=date(2026, 6, 30))
+    server, app, ca = start_salesforce(dataset, tls_dir=tmp_path / "ca", api_budget=3)
+    try:
+        settings = load_settings(salesforce={"login_url": server.url, "verify": str(ca), "page_size": 200,
+                                             "retry_initial_s": 0, "settle_seconds": 0})
+        bridge = App(settings=settings, engine=sqlite_engine)
+        now = datetime(2026, 7, 1, tzinfo=timezone.utc)
+        [stopped] = run_sync(sqlite_engine, bridge.streams(["salesforce"]), now).streams
+        assert (stopped.outcome, stopped.pages, stopped.stored) == ("stopped", 3, 600)
+        assert "3 of 3 daily requests used" in stopped.error and "max_api_share" in stopped.error
+        with sqlite_engine.connect() as connection:
+            cursor = read_cursor(connection, "salesforce.accounts")
+        assert cursor is not None
+
+        app.api_calls = app.api_budget  # another integration spent the day's budget
+        [refused] = run_sync(sqlite_engine, bridge.streams(["salesforce"]), now).streams
+        assert (refused.outcome, refused.pages) == ("stopped", 0) and "limit exceeded" in refused.error
+        with sqlite_engine.connect() as connection:
+            assert read_cursor(connection, "salesforce.accounts") == cursor
+
+        app.api_budget = 100
+        [resumed] = run_sync(sqlite_engine, bridge.streams(["salesforce"]), now).streams
+        assert resumed.outcome == "succeeded" and resumed.stored >= len(dataset["accounts"]) - 600
+        with sqlite_engine.connect() as connection:
+            assert connection.execute(select(func.count()).select_from(supplier_accounts)).scalar() == len(
+                dataset["accounts"])
+    finally:
+        server.stop()

@@ -102,14 +102,29 @@ class WriteBackSettings(BaseModel):
 
 class SalesforceSettings(RemoteSettings):
     login_url: str = "https://127.0.0.1:8092"
+    auth: Literal["client_credentials", "jwt", "password"] = "client_credentials"
     client_id: str = "srm-bridge"
     client_secret: SecretStr = SecretStr("sandbox")
+    username: str | None = Field(None, description="The integration user (jwt, password).")
+    password: SecretStr | None = Field(None, description="password auth: the user's password.")
+    security_token: SecretStr | None = Field(None, description="password auth: appended to the password.")
+    private_key_file: Path | None = Field(None, description="jwt auth: PEM private key of the connected app's cert.")
+    jwt_audience: str | None = Field(None, description="jwt auth: default the login URL "
+                                                       "(https://login.salesforce.com or test.salesforce.com).")
     api_version: str = "59.0"
     page_size: int = Field(2000, ge=200, le=2000)
     timeout_s: float = Field(30, gt=0)
     vendor_id_field: str = "SAP_Vendor_Id__c"
     tier_field: str = "Supplier_Tier__c"
     risk_field: str = "Risk_Rating__c"
+    @model_validator(mode="after")
+    def _auth_complete(self) -> "SalesforceSettings":
+        missing = {"jwt": ["username", "private_key_file"], "password": ["username", "password"]}.get(self.auth, [])
+        absent = [name for name in missing if getattr(self, name) is None]
+        if absent:
+            raise ValueError(f"auth={self.auth} needs {' and '.join(absent)}")
+        return self
+
     max_api_share: float = Field(0.8, gt=0, le=1, description=(
         "Stop a run cleanly once this share of the org's daily API requests is used (Sforce-Limit-Info)."))
     write_back: WriteBackSettings = WriteBackSettings()

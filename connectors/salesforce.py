@@ -1,13 +1,16 @@
 """Salesforce connector: supplier Accounts through simple-salesforce, paged by SystemModstamp.
 
-Authenticates with OAuth 2.0 client credentials against a configurable login URL (My Domain or
-the stand-in), renews the session on `INVALID_SESSION_ID` without losing the page, and streams
-`queryAll` page by page so an org never has to fit in memory.
+Authenticates against a configurable login URL (My Domain or the stand-in) with OAuth 2.0 client
+credentials, the JWT bearer flow (a private key file) or username/password (sandboxes), renews
+the session on `INVALID_SESSION_ID` without losing the page, streams `queryAll` page by page so
+an org never has to fit in memory, and stops cleanly when the org's API budget runs low.
 """
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator
 
+import jwt
 import requests
 from pydantic import ValidationError
 from simple_salesforce import Salesforce
@@ -60,10 +63,29 @@ class SalesforceClient:
             raise LimitExceeded(f"Salesforce API budget: {used} of {limit} daily requests used, at or above "
                                 f"salesforce.max_api_share={self.settings.max_api_share}; stopped before {doing}")
 
+    def _grant(self) -> dict[str, str]:
+        """The token request for the configured flow; secrets stay in the form, never in a log line."""
+        s = self.settings
+        if s.auth == "jwt":
+            claims = {"iss": s.client_id, "sub": s.username, "aud": s.jwt_audience or s.login_url.rstrip("/"),
+                      "exp": int(time.time()) + 180}
+            try:
+                key = s.private_key_file.read_bytes()
+                assertion = jwt.encode(claims, key, algorithm="RS256")
+            except (OSError, ValueError, jwt.PyJWTError) as exc:
+                raise AuthError(f"cannot sign the JWT with {s.private_key_file}: {type(exc).__name__}: {exc}") from None
+            return {"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion}
+        if s.auth == "password":
+            token = s.security_token.get_secret_value() if s.security_token else ""
+            return {"grant_type": "password", "client_id": s.client_id,
+                    "client_secret": s.client_secret.get_secret_value(), "username": s.username,
+                    "password": s.password.get_secret_value() + token}
+        return {"grant_type": "client_credentials", "client_id": s.client_id,
+                "client_secret": s.client_secret.get_secret_value()}
+
     def login(self) -> None:
         url = f"{self.settings.login_url.rstrip('/')}/services/oauth2/token"
-        form = {"grant_type": "client_credentials", "client_id": self.settings.client_id,
-                "client_secret": self.settings.client_secret.get_secret_value()}
+        form = self._grant()
 
         def attempt() -> requests.Response:
             try:
@@ -80,7 +102,8 @@ class SalesforceClient:
         grant = response.json()
         self.sf = Salesforce(instance_url=grant["instance_url"], session_id=grant["access_token"],
                              version=self.settings.api_version, session=self.http)
-        log.info("Salesforce session opened", extra={"instance_url": grant["instance_url"]})
+        log.info("Salesforce session opened", extra={"instance_url": grant["instance_url"],
+                                                     "auth": self.settings.auth})
 
     def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
         """Run one API request with retries; renew the session once if Salesforce expired it."""

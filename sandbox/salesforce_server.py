@@ -1,6 +1,6 @@
 """Salesforce stand-in: the REST API over HTTPS, served from a dataset of Accounts.
 
-OAuth 2.0 client credentials (`/services/oauth2/token`), `query/` and `queryAll/` with
+OAuth 2.0 client credentials, JWT bearer and username/password (`/services/oauth2/token`), `query/` and `queryAll/` with
 `nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, sObject Collections updates
 (`PATCH composite/sobjects`), `Sforce-Limit-Info`, and error bodies as JSON arrays
 (`INVALID_SESSION_ID` on 401) as the real API sends them.
@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Callable
 from urllib.parse import parse_qs
+
+import jwt
 
 from sandbox.faults import UNAVAILABLE_PAGE, Faults
 from sandbox.soql import SoqlError, field_value, parse
@@ -28,6 +30,8 @@ class SalesforceStandIn:
                  token_ttl_s: float = 7200, faults: Faults | None = None, api_budget: int = DAILY_BUDGET) -> None:
         self.client_id, self.client_secret, self.token_ttl_s = client_id, client_secret, token_ttl_s
         self.api_budget = api_budget
+        self.users: dict[str, str] = {"integration@srm-bridge.example": "sandbox-password-token"}
+        self.jwt_public_key: str | None = None  # PEM; set it to accept JWT bearer assertions signed by its key
         self.faults = faults or Faults()
         self.accounts: list[dict] = list(dataset.get("accounts", ()))
         self.tokens: dict[str, float] = {}
@@ -81,22 +85,47 @@ class SalesforceStandIn:
         return status, headers + limit_header, body
 
     def _token(self, environ: dict) -> tuple[str, list, bytes]:
-        form = parse_qs(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)).decode())
-        grant = form.get("grant_type", [""])[0]
-        if grant != "client_credentials":
-            body = {"error": "unsupported_grant_type", "error_description": f"grant type not supported: {grant}"}
-            return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(body).encode()
-        if (form.get("client_id", [""])[0], form.get("client_secret", [""])[0]) != (self.client_id, self.client_secret):
-            body = {"error": "invalid_client", "error_description": "invalid client credentials"}
-            return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(body).encode()
+        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                                              .decode()).items()}
+        host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
+        refusal = self._refuse_grant(form, f"https://{host}")
+        if refusal:
+            code, description = refusal
+            return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(
+                {"error": code, "error_description": description}).encode()
         token = "00D" + secrets.token_urlsafe(24)
         with self.lock:
             self.tokens[token] = time.monotonic() + self.token_ttl_s
-        host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
         body = {"access_token": token, "instance_url": f"https://{host}", "token_type": "Bearer",
                 "id": f"https://{host}/id/00D000000000001AAA/005000000000001AAA",
                 "issued_at": str(int(time.time() * 1000)), "signature": secrets.token_urlsafe(16)}
         return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    def _refuse_grant(self, form: dict[str, str], audience: str) -> tuple[str, str] | None:
+        """Why this token request is refused, or None: client credentials, JWT bearer, username/password."""
+        grant = form.get("grant_type", "")
+        if grant == "client_credentials":
+            if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
+                return "invalid_client", "invalid client credentials"
+            return None
+        if grant == "password":
+            if (form.get("client_id"), form.get("client_secret")) != (self.client_id, self.client_secret):
+                return "invalid_client", "invalid client credentials"
+            if self.users.get(form.get("username")) != form.get("password"):
+                return "invalid_grant", "authentication failure"
+            return None
+        if grant == "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            if self.jwt_public_key is None:
+                return "invalid_grant", "no certificate is uploaded for this connected app"
+            try:
+                claims = jwt.decode(form.get("assertion", ""), self.jwt_public_key, algorithms=["RS256"],
+                                    audience=audience, options={"require": ["iss", "sub", "aud", "exp"]})
+            except jwt.PyJWTError as exc:
+                return "invalid_grant", f"invalid assertion: {exc}"
+            if claims["iss"] != self.client_id or claims["sub"] not in self.users:
+                return "invalid_grant", "user hasn't approved this consumer"
+            return None
+        return "unsupported_grant_type", f"grant type not supported: {grant}"
 
     def _session_valid(self, header: str) -> bool:
         scheme, _, token = header.partition(" ")

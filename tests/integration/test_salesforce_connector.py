@@ -107,3 +107,48 @@ def test_a_spent_api_budget_stops_the_run_cleanly_and_the_next_run_resumes(tmp_p
                 dataset["accounts"])
     finally:
         server.stop()
+
+
+def rsa_key_pair(folder) -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = folder / "connected-app.key"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return str(private), public.decode()
+
+
+def test_jwt_bearer_and_password_logins_and_no_secret_in_the_logs(salesforce, tmp_path, caplog):
+    dataset = generate_salesforce(5, seed=3, as_of=date(2026, 6, 30))
+    private_key, public_key = rsa_key_pair(tmp_path)
+    caplog.set_level("DEBUG")
+
+    with_jwt, app = salesforce(dataset, auth="jwt", username="integration@srm-bridge.example",
+                               private_key_file=private_key)
+    app.jwt_public_key = public_key
+    assert sum(len(page.records) for page in with_jwt.accounts(SINCE, UNTIL)) == len(dataset["accounts"])
+
+    (tmp_path / "other").mkdir()
+    other_key, _ = rsa_key_pair(tmp_path / "other")
+    forged, app = salesforce(dataset, auth="jwt", username="integration@srm-bridge.example",
+                             private_key_file=other_key)
+    app.jwt_public_key = public_key
+    with pytest.raises(AuthError, match="invalid assertion"):
+        list(forged.accounts(SINCE, UNTIL))
+
+    with_password, _ = salesforce(dataset, auth="password", username="integration@srm-bridge.example",
+                                  password="sandbox-password", security_token="-token")
+    assert sum(len(page.records) for page in with_password.accounts(SINCE, UNTIL)) == len(dataset["accounts"])
+    wrong, _ = salesforce(dataset, auth="password", username="integration@srm-bridge.example", password="guess")
+    with pytest.raises(AuthError, match="authentication failure"):
+        list(wrong.accounts(SINCE, UNTIL))
+
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
+    assert "sandbox-password" not in logged and "BEGIN PRIVATE KEY" not in logged and "guess" not in logged
+
+
+def test_incomplete_auth_settings_are_refused_at_start_up():
+    with pytest.raises(ValueError, match="auth=jwt needs username and private_key_file"):
+        SalesforceSettings(auth="jwt")

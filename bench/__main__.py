@@ -1,5 +1,6 @@
 """`make bench`: SAP extract through the connector vs a raw HTTP + lxml reference, the connector's
-memory over a long history, the whole pipeline on an embedded database, and outbox → RabbitMQ."""
+memory over a long history, the whole pipeline on an embedded database, a large Salesforce org, and
+outbox → RabbitMQ."""
 import argparse
 import json
 import subprocess
@@ -7,6 +8,7 @@ import sys
 
 from bench.harness import Result, measure, report, with_ratio
 from bench.publish import publish_benches
+from bench.salesforce import pull
 from bench.sap import connector_extract, history_extract, raw_extract, sap_stand_in
 
 
@@ -32,7 +34,9 @@ def main() -> None:
     history = [history_extract("sap_extract_history_tenth", args.history_suppliers // 10, args.history_months, 500),
                history_extract("sap_extract_history", args.history_suppliers, args.history_months, 500)]
     pipeline = pipeline_runs(max(5, args.suppliers // 4), args.months)
-    report([reference, extract, *history, *pipeline, *publish_benches()])
+    salesforce = [pull("salesforce_pull_tenth", 10_000, bulk=False), pull("salesforce_pull", 100_000, bulk=False),
+                  pull("salesforce_pull_bulk", 100_000, bulk=True)]
+    report([reference, extract, *history, *pipeline, *salesforce, *publish_benches()])
 
 
 if __name__ == "__main__":

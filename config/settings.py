@@ -125,6 +125,11 @@ class SalesforceSettings(RemoteSettings):
             raise ValueError(f"auth={self.auth} needs {' and '.join(absent)}")
         return self
 
+    bulk_threshold: int | None = Field(10_000, ge=1, description=(
+        "A pull of at least this many Accounts goes through Bulk API 2.0; none: always REST."))
+    bulk_page_size: int = Field(50_000, ge=1, le=1_000_000)
+    bulk_poll_s: float = Field(2.0, ge=0)
+    bulk_timeout_s: float = Field(900, gt=0)
     max_api_share: float = Field(0.8, gt=0, le=1, description=(
         "Stop a run cleanly once this share of the org's daily API requests is used (Sforce-Limit-Info)."))
     write_back: WriteBackSettings = WriteBackSettings()

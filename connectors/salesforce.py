@@ -5,6 +5,8 @@ credentials, the JWT bearer flow (a private key file) or username/password (sand
 the session on `INVALID_SESSION_ID` without losing the page, streams `queryAll` page by page so
 an org never has to fit in memory, and stops cleanly when the org's API budget runs low.
 """
+import csv
+import io
 import logging
 import time
 from datetime import datetime, timezone
@@ -14,6 +16,7 @@ import jwt
 import requests
 from pydantic import ValidationError
 from simple_salesforce import Salesforce
+from simple_salesforce.util import exception_handler
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -138,6 +141,29 @@ class SalesforceClient:
             raise PayloadError(f"Salesforce answer while {doing} is not JSON: {exc}") from None
 
 
+def _csv_results(sf: Salesforce, job_id: str, locator: str | None, page_size: int, timeout: float) -> requests.Response:
+    params = {"maxRecords": page_size, **({"locator": locator} if locator else {})}
+    response = sf.session.get(f"{sf.base_url}jobs/query/{job_id}/results", params=params, headers=sf.headers,
+                              timeout=timeout, stream=True)
+    if response.status_code != 200:
+        exception_handler(response, "jobs/query")  # raises the simple-salesforce error for the status
+    return response
+
+
+def _bulk_row(row: dict[str, str]) -> dict:
+    """A Bulk API CSV row in the shape the REST API gives: nested relationships, booleans, nulls."""
+    record: dict = {}
+    for name, value in row.items():
+        value = None if value == "" else value
+        if "." in name:
+            relation, field = name.split(".", 1)
+            record.setdefault(relation, {})[field] = value
+        else:
+            record[name] = value
+    record["IsDeleted"] = record.get("IsDeleted") == "true"
+    return record
+
+
 def _oauth_error(response: requests.Response) -> str:
     try:
         body = response.json()
@@ -161,14 +187,26 @@ class SalesforceConnector:
                        settings.tier_field, settings.risk_field, "SystemModstamp", "IsDeleted"]
 
     def accounts(self, since: datetime, until: datetime) -> Iterator[Page[SupplierAccount]]:
-        """Accounts changed in `[since, until)`, deleted ones included, in (SystemModstamp, Id) order."""
-        soql = (f"SELECT {', '.join(self.fields)} FROM Account "
-                f"WHERE SystemModstamp >= {soql_datetime(since)} AND SystemModstamp < {soql_datetime(until)} "
-                f"ORDER BY SystemModstamp, Id")
+        """Accounts changed in `[since, until)`, deleted ones included, in (SystemModstamp, Id) order.
+
+        When the first page says at least `bulk_threshold` rows match, they are read through a
+        Bulk API 2.0 job instead (unordered, so the cursor moves only with the last page); a job
+        that fails falls back to REST paging.
+        """
+        where = f"WHERE SystemModstamp >= {soql_datetime(since)} AND SystemModstamp < {soql_datetime(until)}"
+        soql = f"SELECT {', '.join(self.fields)} FROM Account {where}"
         options = {"Sforce-Query-Options": f"batchSize={self.client.settings.page_size}"}
         timeout = self.client.settings.timeout_s
-        result = self.client.call(lambda sf: sf.query(soql, include_deleted=True, headers=options, timeout=timeout),
-                                  "querying Accounts")
+        result = self.client.call(
+            lambda sf: sf.query(f"{soql} ORDER BY SystemModstamp, Id", include_deleted=True, headers=options,
+                                timeout=timeout), "querying Accounts")
+        threshold = self.client.settings.bulk_threshold
+        if threshold and not result.get("done", True) and result.get("totalSize", 0) >= threshold:
+            try:
+                yield from self._bulk(soql)
+                return
+            except (RemoteFault, PayloadError) as exc:
+                log.warning("Bulk API 2.0 job failed; reading through the REST API instead", extra={"error": str(exc)})
         while True:
             yield self._page(result.get("records", []))
             if result.get("done", True):
@@ -181,6 +219,58 @@ class SalesforceConnector:
                 "paging Accounts")
             if result.get("nextRecordsUrl") == next_url:
                 raise PayloadError(f"Salesforce paging does not advance past {next_url}")
+
+    def _bulk(self, soql: str) -> Iterator[Page[SupplierAccount]]:
+        settings = self.client.settings
+        job = self.client.call(lambda sf: sf.restful("jobs/query", method="POST", timeout=settings.timeout_s, json={
+            "operation": "queryAll", "query": soql, "contentType": "CSV"}), "creating a Bulk API 2.0 job")
+        job_id = job["id"]
+        deadline = time.monotonic() + settings.bulk_timeout_s
+        while True:
+            status = self.client.call(lambda sf: sf.restful(f"jobs/query/{job_id}", timeout=settings.timeout_s),
+                                      f"polling Bulk API 2.0 job {job_id}")
+            if status["state"] == "JobComplete":
+                break
+            if status["state"] in ("Failed", "Aborted"):
+                raise RemoteFault(f"Bulk API 2.0 job {job_id} {status['state']}: {status.get('errorMessage')}")
+            if time.monotonic() > deadline:
+                raise PayloadError(f"Bulk API 2.0 job {job_id} not complete after {settings.bulk_timeout_s}s")
+            time.sleep(settings.bulk_poll_s)
+        locator, newest, held = None, None, None
+        while locator != "null":
+            response = self.client.call(lambda sf: _csv_results(sf, job_id, locator, settings.bulk_page_size,
+                                                                settings.timeout_s),
+                                        f"reading Bulk API 2.0 results of {job_id}")
+            locator = response.headers.get("Sforce-Locator", "null")
+            for page in self._csv_pages(response, job_id):
+                newest = max(filter(None, (newest, page.cursor)), default=None)
+                page.cursor = None
+                if held is not None:
+                    yield held
+                held = page
+        if held is not None:
+            held.cursor = newest  # the last page carries the cursor: results come in no particular order
+            yield held
+
+    def _csv_pages(self, response: requests.Response, job_id: str) -> Iterator[Page[SupplierAccount]]:
+        """The CSV body read as a stream, `page_size` rows at a time, so a results page never sits in memory."""
+        response.raw.decode_content = True
+        response.raw.auto_close = False  # let the text wrapper see the end of the body instead of a closed file
+        rows: list[dict] = []
+        try:
+            for row in csv.DictReader(io.TextIOWrapper(response.raw, encoding="utf-8", newline="")):
+                rows.append(_bulk_row(row))
+                if len(rows) == self.client.settings.page_size:
+                    yield self._page(rows)
+                    rows = []
+        except (requests.RequestException, OSError) as exc:
+            raise TransientError(f"reading Bulk API 2.0 results of {job_id} broke off: {type(exc).__name__}") from None
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise PayloadError(f"Bulk API 2.0 results of {job_id} are not UTF-8 CSV: {exc}") from None
+        finally:
+            response.close()
+        if rows:
+            yield self._page(rows)
 
     def _page(self, rows: list[dict]) -> Page[SupplierAccount]:
         settings = self.client.settings

@@ -2,9 +2,12 @@
 
 OAuth 2.0 client credentials, JWT bearer and username/password (`/services/oauth2/token`), `query/` and `queryAll/` with
 `nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, sObject Collections updates
-(`PATCH composite/sobjects`), `Sforce-Limit-Info`, and error bodies as JSON arrays
+(`PATCH composite/sobjects`), Bulk API 2.0 query jobs (create, poll, CSV results paged with
+`Sforce-Locator`), `Sforce-Limit-Info`, and error bodies as JSON arrays
 (`INVALID_SESSION_ID` on 401) as the real API sends them.
 """
+import csv
+import io
 import json
 import secrets
 import threading
@@ -31,7 +34,9 @@ class SalesforceStandIn:
         self.client_id, self.client_secret, self.token_ttl_s = client_id, client_secret, token_ttl_s
         self.api_budget = api_budget
         self.users: dict[str, str] = {"integration@srm-bridge.example": "sandbox-password-token"}
-        self.jwt_public_key: str | None = None  # PEM; set it to accept JWT bearer assertions signed by its key
+        self.jwt_public_key: str | None = None
+        self.jobs: dict[str, dict] = {}
+        self.fail_bulk_jobs = False  # PEM; set it to accept JWT bearer assertions signed by its key
         self.faults = faults or Faults()
         self.accounts: list[dict] = list(dataset.get("accounts", ()))
         self.tokens: dict[str, float] = {}
@@ -77,6 +82,11 @@ class SalesforceStandIn:
                                                 environ.get("HTTP_SFORCE_QUERY_OPTIONS", ""))
         elif resource.startswith(("query/", "queryAll/")):
             status, headers, body = self._more(resource.split("/", 1)[1])
+        elif resource in ("jobs/query", "jobs/query/") and method == "POST":
+            payload = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            status, headers, body = self._create_job(payload)
+        elif resource.startswith("jobs/query/"):
+            status, headers, body = self._job(resource.split("/")[2:], parse_qs(environ.get("QUERY_STRING", "")))
         elif resource == "composite/sobjects" and method == "PATCH":
             payload = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
             status, headers, body = self._update_collection(payload)
@@ -173,6 +183,50 @@ class SalesforceStandIn:
                 self.cursors[locator] = (records, batch)
             body["nextRecordsUrl"] = f"/services/data/v{API_VERSION}/query/{locator}-{end}"
         return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+
+    def _create_job(self, payload: bytes) -> tuple[str, list, bytes]:
+        """Bulk API 2.0 query job: the result is fixed at creation; it completes on the second status poll."""
+        try:
+            request = json.loads(payload)
+            query = parse(request["query"])
+        except (ValueError, KeyError, SoqlError) as exc:
+            return _error("400 Bad Request", "INVALIDJOB", f"invalid job: {exc}")
+        include_deleted = request.get("operation") == "queryAll"
+        rows = [a for a in self.accounts if (include_deleted or not a.get("IsDeleted")) and query.matches(a)]
+        job_id = "750" + secrets.token_hex(6)
+        with self.lock:
+            self.jobs[job_id] = {"fields": query.fields, "rows": rows, "polls": 0,
+                                 "state": "Failed" if self.fail_bulk_jobs else "JobComplete"}
+        return "200 OK", [("Content-Type", "application/json")], json.dumps(
+            {"id": job_id, "operation": request.get("operation"), "state": "UploadComplete"}).encode()
+
+    def _job(self, parts: list[str], query: dict) -> tuple[str, list, bytes]:
+        with self.lock:
+            job = self.jobs.get(parts[0])
+        if job is None:
+            return _error("404 Not Found", "NOT_FOUND", f"no job {parts[0]}")
+        if len(parts) == 1 or parts[1] == "":
+            job["polls"] += 1
+            state = "InProgress" if job["polls"] < 2 else job["state"]
+            body = {"id": parts[0], "state": state, "numberRecordsProcessed": len(job["rows"]) if state == "JobComplete" else 0}
+            if state == "Failed":
+                body["errorMessage"] = "InvalidBatch : Failed to process query"
+            return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
+        if job["state"] != "JobComplete" or job["polls"] < 2:
+            return _error("400 Bad Request", "INVALIDJOB", "the job is not complete")
+        size = int(query.get("maxRecords", ["50000"])[0])
+        start = int(query.get("locator", ["0"])[0] or 0)
+        chunk = job["rows"][start:start + size]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(job["fields"])
+        for row in chunk:
+            writer.writerow(["" if (v := field_value(row, f)) is None else str(v).lower() if isinstance(v, bool) else v
+                             for f in job["fields"]])
+        following = str(start + size) if start + size < len(job["rows"]) else "null"
+        headers = [("Content-Type", "text/csv"), ("Sforce-Locator", following),
+                   ("Sforce-NumberOfRecords", str(len(chunk)))]
+        return "200 OK", headers, out.getvalue().encode()
 
     def _update_collection(self, payload: bytes) -> tuple[str, list, bytes]:
         """sObject Collections update: at most 200 records, each with its own result (`allOrNone` false).

@@ -152,3 +152,29 @@ def test_jwt_bearer_and_password_logins_and_no_secret_in_the_logs(salesforce, tm
 def test_incomplete_auth_settings_are_refused_at_start_up():
     with pytest.raises(ValueError, match="auth=jwt needs username and private_key_file"):
         SalesforceSettings(auth="jwt")
+
+
+def test_a_large_pull_goes_through_bulk_api_2_and_survives_an_expired_session(salesforce):
+    dataset = generate_salesforce(2500, seed=5, as_of=date(2026, 6, 30))
+    dataset["accounts"][7]["IsDeleted"] = True
+    connector, app = salesforce(dataset, bulk_threshold=1000, bulk_page_size=1000, bulk_poll_s=0)
+    pages = connector.accounts(SINCE, UNTIL)
+    first = next(pages)
+    app.expire_sessions()  # in the middle of reading the job's results
+    rest = list(pages)
+    accounts = first.records + [a for page in rest for a in page.records]
+    assert len(app.jobs) == 1 and len(rest) == 12  # 2,501 rows streamed from three CSV pages as pages of 200
+    assert sorted(a.id for a in accounts) == sorted(a["Id"] for a in dataset["accounts"])
+    assert [a.is_deleted for a in accounts if a.id == dataset["accounts"][7]["Id"]] == [True]
+    assert next(a for a in accounts if a.vendor_id == "0000100001").owner_name
+    assert first.cursor is None and rest[0].cursor is None  # unordered: the cursor moves with the last page only
+    assert rest[-1].cursor == max(a.modstamp for a in accounts)
+
+
+def test_a_failed_bulk_job_falls_back_to_rest(salesforce):
+    dataset = generate_salesforce(1200, seed=6, as_of=date(2026, 6, 30))
+    connector, app = salesforce(dataset, bulk_threshold=1000, bulk_poll_s=0)
+    app.fail_bulk_jobs = True
+    pages = list(connector.accounts(SINCE, UNTIL))
+    assert len(app.jobs) == 1 and len(pages) == 6 and all(page.cursor for page in pages)
+    assert sum(len(page.records) for page in pages) == len(dataset["accounts"])

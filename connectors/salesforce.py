@@ -93,6 +93,8 @@ class SalesforceClient:
         def attempt() -> requests.Response:
             try:
                 response = self.http.post(url, data=form, timeout=self.settings.timeout_s)
+            except requests.exceptions.SSLError as exc:
+                raise AuthError(f"TLS handshake with {url} failed (check salesforce.verify): {exc}") from None
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
             if response.status_code >= 500:
@@ -120,6 +122,9 @@ class SalesforceClient:
                 log.info("Salesforce session expired, renewing", extra={"doing": doing})
                 self.login()
                 return request(self.sf)
+            except requests.exceptions.SSLError as exc:
+                raise AuthError(f"TLS handshake with Salesforce failed while {doing} (check salesforce.verify): "
+                                f"{exc}") from None
             except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 raise TransientError(f"Salesforce unreachable while {doing}: {type(exc).__name__}") from None
             except SalesforceGeneralError as exc:
@@ -129,6 +134,8 @@ class SalesforceClient:
 
         try:
             return self.retrying(attempt)
+        except (AuthError, LimitExceeded, TransientError):
+            raise
         except SalesforceExpiredSession:
             raise AuthError(f"Salesforce rejected a freshly renewed session while {doing}") from None
         except SalesforceRefusedRequest as exc:

@@ -66,7 +66,7 @@ def test_wrong_secret_is_an_auth_error_without_the_secret(salesforce):
 
 def test_untrusted_certificate_is_refused(salesforce):
     connector, _ = salesforce({"accounts": []}, verify=True, max_attempts=1)
-    with pytest.raises(TransientError, match="SSLError"):
+    with pytest.raises(AuthError, match="TLS handshake .* CERTIFICATE_VERIFY_FAILED"):
         list(connector.accounts(SINCE, UNTIL))
 
 

@@ -29,7 +29,6 @@ def org(tmp_path):
     dataset = generate_salesforce(SUPPLIERS, seed=4, as_of=date(2026, 6, 30))
     with_vendor = [a for a in dataset["accounts"] if a.get("SAP_Vendor_Id__c")]
     with_vendor[10]["Reject_Updates__c"] = True
-    with_vendor[20]["Lock_Once__c"] = True
     server, app, ca = start_salesforce(dataset, tls_dir=tmp_path / "ca")
     yield app, server.url, ca, with_vendor
     server.stop()
@@ -62,10 +61,9 @@ def test_a_thousand_accounts_in_five_calls_one_refused_and_replays_change_nothin
     before = app.api_calls
     result = consumer.run(max_events=2000, idle_timeout_s=5)
     assert result.outcomes == {HANDLED: 1999, QUARANTINED: 1}
-    assert app.api_calls - before == 5 + 1  # 1,000 Accounts in five calls, plus one retry of the locked row
+    assert app.api_calls - before == 5  # 1,000 Accounts, 200 a call; the refused one is not retried
     written = {normalize_vendor_id(a["SAP_Vendor_Id__c"]): a for a in app.accounts if a.get("SAP_Vendor_Id__c")}
     assert written[vendors[0]]["Supplier_Score__c"] == 80.0 and written[vendors[0]]["Scorecard_Period__c"] == "2026-06"
-    assert written[vendors[20]]["Scorecard_Period__c"] == "2026-06"  # locked once, written on the retry
     assert "Supplier_Score__c" not in written[vendors[10]]
     with sqlite_engine.connect() as connection:
         [dead] = quarantined(connection)
@@ -78,3 +76,22 @@ def test_a_thousand_accounts_in_five_calls_one_refused_and_replays_change_nothin
     calls = app.api_calls
     again = consumer.run(max_events=2000, idle_timeout_s=5)
     assert again.outcomes == {DUPLICATE: 1000, STALE: 1000} and app.api_calls == calls
+
+
+def test_a_locked_record_is_tried_again_and_written(org, sqlite_engine, tmp_path):
+    app, url, ca, accounts = org
+    accounts[20]["Lock_Once__c"] = True
+    settings = load_settings(salesforce={"login_url": url, "verify": str(ca), "retry_initial_s": 0},
+                             broker={"folder": tmp_path / "broker"})
+    vendor = normalize_vendor_id(accounts[20]["SAP_Vendor_Id__c"])
+    with sqlite_engine.begin() as connection:
+        store_accounts(connection, [SupplierAccount(id=accounts[20]["Id"], name="Locked", vendor_id=vendor,
+                                                    modstamp=accounts[20]["SystemModstamp"])])
+        save_scorecards(connection, [card(vendor, "2026-06", 91.0)], NOW)
+        [event] = enqueue_many(connection, settings.broker, [("scorecard.published.v1", vendor, card(vendor, "2026-06", 91.0))], NOW)
+    consumer = BatchConsumer(sqlite_engine, settings.broker, "salesforce",
+                             SalesforceWriteBack(SalesforceClient(settings.salesforce), settings.salesforce),
+                             lambda: NOW, settings.broker.queues[1], batch_size=200)
+    before = app.api_calls
+    assert consumer.deliver_batch([(event.model_dump_json(), event.id)]).outcomes == {HANDLED: 1}
+    assert app.api_calls - before == 2 and accounts[20]["Supplier_Score__c"] == 91.0

@@ -37,3 +37,16 @@ def test_inconsistent_scale_and_grades_refused():
         load_settings(scoring={"kpis": {"otd_pct": {"threshold": 90, "target": 80, "higher_is_better": True, "weight": 1}}})
     with pytest.raises(ConfigError, match="lowest grade floor"):
         load_settings(scoring={"grades": {"A": 90, "B": 50}})
+
+
+def test_retry_waits_at_least_what_the_server_asked_for():
+    from tenacity import RetryCallState
+
+    from connectors.retry import transient_retry
+    hint = {"seconds": None}
+    retrying = transient_retry(3, initial_s=0.01, wait_hint=lambda: hint["seconds"])
+    state = RetryCallState(retrying, fn=None, args=(), kwargs={})
+    state.attempt_number = 1
+    assert retrying.wait(state) < 1
+    hint["seconds"] = 7.0  # Retry-After: 7
+    assert retrying.wait(state) == 7.0

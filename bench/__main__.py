@@ -19,6 +19,13 @@ def pipeline_runs(suppliers: int, months: int) -> list[Result]:
     return [Result(**result) for result in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
+def scoring_runs(suppliers: int, months: int, lines: int) -> list[Result]:
+    """The KPI engine and the pandas reference, in a fresh process."""
+    done = subprocess.run([sys.executable, "-m", "bench.scoring", str(suppliers), str(months), str(lines)],
+                          capture_output=True, text=True, check=True)
+    return [Result(**result) for result in json.loads(done.stdout.strip().splitlines()[-1])]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--suppliers", type=int, default=200)
@@ -36,7 +43,8 @@ def main() -> None:
     pipeline = pipeline_runs(max(5, args.suppliers // 4), args.months)
     salesforce = [pull("salesforce_pull_tenth", 10_000, bulk=False), pull("salesforce_pull", 100_000, bulk=False),
                   pull("salesforce_pull_bulk", 100_000, bulk=True)]
-    report([reference, extract, *history, *pipeline, *salesforce, *publish_benches()])
+    scoring = scoring_runs(5000, 24, 1_000_000)
+    report([reference, extract, *history, *pipeline, *scoring, *salesforce, *publish_benches()])
 
 
 if __name__ == "__main__":

@@ -17,6 +17,8 @@ from typing import Iterable
 from domain.deliveries import LineOrder, Movement
 from domain.records import RECEIPT, RETURNS, REVERSAL
 
+ZERO = Decimal(0)
+
 
 @dataclass
 class LineFacts:
@@ -30,13 +32,22 @@ class LineFacts:
     ordered: Decimal
     receipts: list[tuple[date, Decimal]] = field(default_factory=list)
     returned: Decimal = Decimal(0)
+    judged_by: object = field(default=None, repr=False, compare=False)  # the DeliveryWindow behind `verdict`
+    verdict: object = field(default=None, repr=False, compare=False)
 
     @property
     def received(self) -> Decimal:
-        return sum((quantity for _, quantity in self.receipts), Decimal(0))
+        total = ZERO
+        for _, quantity in self.receipts:
+            total += quantity
+        return total
 
     def received_between(self, first: date, last: date) -> Decimal:
-        return sum((quantity for day, quantity in self.receipts if first <= day <= last), Decimal(0))
+        total = ZERO
+        for day, quantity in self.receipts:
+            if first <= day <= last:
+                total += quantity
+        return total
 
     def completed_on(self, threshold: Decimal) -> date | None:
         """First day the cumulative received quantity reaches `threshold`."""
@@ -51,6 +62,8 @@ class LineFacts:
 def _net_receipts(movements: list[Movement]) -> list[tuple[Movement, Decimal]]:
     """101s with what is left of each after the 102s, in posting order."""
     receipts = sorted((m for m in movements if m.movement_type == RECEIPT), key=lambda m: (m.posting_date, m.key))
+    if not any(m.movement_type == REVERSAL for m in movements):
+        return [(m, m.quantity) for m in receipts]
     remaining = {m.key: m.quantity for m in receipts}
     by_key = {m.key: m for m in receipts}
     for reversal in sorted((m for m in movements if m.movement_type == REVERSAL), key=lambda m: (m.posting_date, m.key)):
@@ -92,8 +105,10 @@ def line_facts(po_id: str, item_id: str, po_date: date, lines: Iterable[LineOrde
             target.receipts.append((receipt.posting_date, share))
             allocations.append((receipt.posting_date, receipt.key, line.line_id))
             quantity -= share
-    allocations.sort()
-    for returned in (m for m in known if m.movement_type in RETURNS):
+    returns = [m for m in known if m.movement_type in RETURNS]
+    if returns:
+        allocations.sort()
+    for returned in returns:
         line_id = returned.schedule_line if returned.schedule_line in facts else next(
             (line for day, _, line in reversed(allocations) if day <= returned.posting_date), ordered_lines[0].line_id)
         facts[line_id].returned += returned.quantity

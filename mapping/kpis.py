@@ -4,6 +4,7 @@ A period with no activity for a KPI gives `None` (n/a), never 100 and never 0.
 """
 import statistics
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable
@@ -14,35 +15,54 @@ from mapping.deliveries import LineFacts
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What one window rule says of one line: computed once, read by every KPI and window that counts it."""
+
+    on_time: bool
+    in_full: bool
+    completed_on: date | None
+
+
+@dataclass(frozen=True)
 class DeliveryWindow:
     early_days: int
     late_days: int
     qty_tolerance_pct: float
     over_tolerance_pct: float
 
-    @property
+    @cached_property
     def lower_share(self) -> Decimal:
         return 1 - Decimal(str(self.qty_tolerance_pct)) / 100
 
-    @property
+    @cached_property
     def upper_share(self) -> Decimal:
         return 1 + Decimal(str(self.over_tolerance_pct)) / 100
 
     def bounds(self, due: date) -> tuple[date, date]:
         return due - timedelta(days=self.early_days), due + timedelta(days=self.late_days)
 
+    def judge(self, line: LineFacts) -> Verdict:
+        if line.judged_by is not self:  # the line keeps the window it was judged by, and that verdict
+            first, last = self.bounds(line.due)
+            needed, received = line.ordered * self.lower_share, line.received
+            line.verdict = Verdict(
+                on_time=line.received_between(first, last) >= needed,
+                in_full=needed <= received <= line.ordered * self.upper_share and line.returned == 0,
+                completed_on=line.completed_on(needed))
+            line.judged_by = self
+        return line.verdict
+
     def on_time(self, line: LineFacts) -> bool:
-        first, last = self.bounds(line.due)
-        return line.received_between(first, last) >= line.ordered * self.lower_share
+        return self.judge(line).on_time
 
     def in_full(self, line: LineFacts) -> bool:
-        received = line.received
-        return line.ordered * self.lower_share <= received <= line.ordered * self.upper_share and line.returned == 0
+        return self.judge(line).in_full
 
     def completed_on(self, line: LineFacts) -> date | None:
-        return line.completed_on(line.ordered * self.lower_share)
+        return self.judge(line).completed_on
 
 
+@lru_cache(maxsize=4096)
 def period_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
@@ -60,7 +80,7 @@ def on_time_delivery_pct(lines: list[LineFacts], window: DeliveryWindow) -> floa
 
 
 def on_time_in_full_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
-    return _pct(sum(window.on_time(line) and window.in_full(line) for line in lines), len(lines))
+    return _pct(sum((verdict := window.judge(line)).on_time and verdict.in_full for line in lines), len(lines))
 
 
 def fill_rate_pct(lines: list[LineFacts]) -> float | None:

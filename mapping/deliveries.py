@@ -20,7 +20,7 @@ from domain.records import RECEIPT, RETURNS, REVERSAL
 ZERO = Decimal(0)
 
 
-@dataclass
+@dataclass(slots=True)
 class LineFacts:
     """What happened to one schedule line, as of a date."""
 

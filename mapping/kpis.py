@@ -7,15 +7,14 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
 from domain.deliveries import ActionDue, Movement, OrderedItem
 from mapping.deliveries import LineFacts
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What one window rule says of one line: computed once, read by every KPI and window that counts it."""
 
     on_time: bool

@@ -97,7 +97,7 @@ def history_extract(name: str, suppliers: int, months: int, page_size: int) -> R
 
 if __name__ == "__main__":
     history_suppliers, history_months, size = (int(arg) for arg in sys.argv[1:4])
-    with sap_stand_in(history_suppliers, history_months) as stand_in:
-        result = measure("sap_extract_history", lambda: connector_extract(stand_in, size))
+    with sap_stand_in(history_suppliers, history_months) as url:
+        result = measure("sap_extract_history", lambda: connector_extract(url, size))
     result.peak_rss_mb = own_peak_rss_mb()
     print(json.dumps(result.__dict__))

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from bench.harness import measure, with_ratio
+from bench.harness import measure
 from bench.sap import own_peak_rss_mb
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from mapping.kpis import DeliveryWindow

@@ -4,7 +4,7 @@ from datetime import date, datetime, timezone
 import pytest
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, LimitExceeded, TransientError
+from connectors.errors import AuthError
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 from sandbox.generator import generate_salesforce
 from sandbox.serve import start_salesforce

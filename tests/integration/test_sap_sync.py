@@ -20,7 +20,7 @@ from sandbox.faults import Faults
 from sandbox.generator import generate_sap
 from sandbox.serve import start_sap
 from scheduler.bootstrap import App
-from store.db import create_engine_for, upgrade
+from store.db import create_engine_for
 from store.sync_state import quarantined, read_cursor, recent_runs
 from store.tables import confirmations, goods_movements, po_items, purchase_orders, schedule_lines
 from sync.pipeline import run_sync

@@ -91,7 +91,7 @@ def test_explain_and_risks_commands(synced, monkeypatch):
     supplier = signals[0]["supplier_id"]
     shown = runner.invoke(cli, ["explain", "--supplier", supplier.lstrip("0"), "--period", "2026-05", "--kpi",
                                 "fill_rate_pct", "--as-of", "2026-06-30"], catch_exceptions=False)
-    assert shown.exit_code == 0 and f"fill_rate_pct = " in shown.output and "received_in_window" in shown.output
+    assert shown.exit_code == 0 and "fill_rate_pct = " in shown.output and "received_in_window" in shown.output
     bad = runner.invoke(cli, ["explain", "--supplier", supplier, "--period", "2026-13", "--kpi", "otd_pct"])
     assert bad.exit_code == 2 and "YYYY-MM" in bad.output
     cards = json.loads(runner.invoke(cli, ["scorecards", "--json", "--window", "12", "--period", "2026-06"]).output)

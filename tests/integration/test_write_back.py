@@ -4,7 +4,6 @@ from datetime import date, datetime, timezone
 import pytest
 
 from config import load_settings
-from config.settings import QueueBinding
 from connectors.salesforce import SalesforceClient
 from domain.records import SupplierAccount, normalize_vendor_id
 from domain.scorecards import KpiValues, Scorecard

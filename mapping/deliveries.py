@@ -12,12 +12,14 @@ The rules (DESIGN.md, KPI semantics) in one place:
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from operator import attrgetter
 from typing import Iterable
 
 from domain.deliveries import LineOrder, Movement
 from domain.records import RECEIPT, RETURNS, REVERSAL
 
 ZERO = Decimal(0)
+POSTING_ORDER = attrgetter("posting_date", "key")
 
 
 @dataclass(slots=True)
@@ -61,12 +63,12 @@ class LineFacts:
 
 def _net_receipts(movements: list[Movement]) -> list[tuple[Movement, Decimal]]:
     """101s with what is left of each after the 102s, in posting order."""
-    receipts = sorted((m for m in movements if m.movement_type == RECEIPT), key=lambda m: (m.posting_date, m.key))
+    receipts = sorted((m for m in movements if m.movement_type == RECEIPT), key=POSTING_ORDER)
     if not any(m.movement_type == REVERSAL for m in movements):
         return [(m, m.quantity) for m in receipts]
     remaining = {m.key: m.quantity for m in receipts}
     by_key = {m.key: m for m in receipts}
-    for reversal in sorted((m for m in movements if m.movement_type == REVERSAL), key=lambda m: (m.posting_date, m.key)):
+    for reversal in sorted((m for m in movements if m.movement_type == REVERSAL), key=POSTING_ORDER):
         to_cancel = reversal.quantity
         if reversal.reverses in by_key:
             cancelled = min(to_cancel, remaining[reversal.reverses])

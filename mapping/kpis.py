@@ -11,7 +11,7 @@ from typing import Iterable, NamedTuple
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
 from domain.deliveries import ActionDue, Movement, OrderedItem
-from mapping.deliveries import LineFacts
+from mapping.deliveries import ZERO, LineFacts
 
 
 class Verdict(NamedTuple):
@@ -20,6 +20,7 @@ class Verdict(NamedTuple):
     on_time: bool
     in_full: bool
     completed_on: date | None
+    received: Decimal
 
 
 @dataclass(frozen=True)
@@ -37,17 +38,30 @@ class DeliveryWindow:
     def upper_share(self) -> Decimal:
         return 1 + Decimal(str(self.over_tolerance_pct)) / 100
 
+    @cached_property
+    def _reach(self) -> tuple[timedelta, timedelta]:
+        return timedelta(days=self.early_days), timedelta(days=self.late_days)
+
     def bounds(self, due: date) -> tuple[date, date]:
-        return due - timedelta(days=self.early_days), due + timedelta(days=self.late_days)
+        early, late = self._reach
+        return due - early, due + late
 
     def judge(self, line: LineFacts) -> Verdict:
+        """The three rules in one pass over the line's receipts, in posting order."""
         if line.judged_by is not self:  # the line keeps the window it was judged by, and that verdict
             first, last = self.bounds(line.due)
-            needed, received = line.ordered * self.lower_share, line.received
-            line.verdict = Verdict(
-                on_time=line.received_between(first, last) >= needed,
-                in_full=needed <= received <= line.ordered * self.upper_share and line.returned == 0,
-                completed_on=line.completed_on(needed))
+            needed = line.ordered * self.lower_share
+            total = inside = ZERO
+            completed = None
+            for day, quantity in sorted(line.receipts):
+                total += quantity
+                if first <= day <= last:
+                    inside += quantity
+                if completed is None and total >= needed:
+                    completed = day
+            line.verdict = Verdict(on_time=inside >= needed,
+                                   in_full=needed <= total <= line.ordered * self.upper_share and line.returned == 0,
+                                   completed_on=completed, received=total)
             line.judged_by = self
         return line.verdict
 
@@ -74,35 +88,59 @@ def _pct(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else 100 * numerator / denominator
 
 
-def on_time_delivery_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
-    return _pct(sum(window.on_time(line) for line in lines), len(lines))
-
-
-def on_time_in_full_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
-    return _pct(sum((verdict := window.judge(line)).on_time and verdict.in_full for line in lines), len(lines))
-
-
-def fill_rate_pct(lines: list[LineFacts]) -> float | None:
-    ordered = sum(line.ordered for line in lines)
-    return _pct(float(sum(min(line.received, line.ordered) for line in lines)), float(ordered))
-
-
 @dataclass(frozen=True)
-class LeadTimes:
+class Deliveries:
+    """Every delivery KPI of a set of due lines, from one pass over their verdicts."""
+
+    otd_pct: float | None
+    otif_pct: float | None
+    fill_rate_pct: float | None
     lead_time_days_mean: float | None
     lead_time_days_median: float | None
     lead_time_days_p90: float | None
     delay_days_mean: float | None
+    on_time_lines: int
+    due_lines: int
 
 
-def lead_times(lines: list[LineFacts], window: DeliveryWindow) -> LeadTimes:
-    """Over complete lines only; incomplete ones are excluded here but count against OTD."""
-    completed = [(line, day) for line in lines if (day := window.completed_on(line)) is not None]
-    if not completed:
-        return LeadTimes(None, None, None, None)
-    leads = sorted((day - line.po_date).days for line, day in completed)
-    delays = [(day - line.due).days for line, day in completed]
-    return LeadTimes(statistics.fmean(leads), float(statistics.median(leads)), nearest_rank(leads, 0.9), statistics.fmean(delays))
+def deliveries(lines: list[LineFacts], window: DeliveryWindow) -> Deliveries:
+    """OTD, OTIF and fill rate over the lines due; lead time and delay over the complete ones only
+    (incomplete lines are left out there but count against OTD)."""
+    on_time = in_full = 0
+    filled = ordered = ZERO
+    leads, delays = [], []
+    for line in lines:
+        verdict = window.judge(line)
+        on_time += verdict.on_time
+        in_full += verdict.on_time and verdict.in_full
+        filled += min(verdict.received, line.ordered)
+        ordered += line.ordered
+        if verdict.completed_on is not None:
+            leads.append((verdict.completed_on - line.po_date).days)
+            delays.append((verdict.completed_on - line.due).days)
+    leads.sort()
+    middle = len(leads) // 2
+    return Deliveries(
+        otd_pct=_pct(on_time, len(lines)), otif_pct=_pct(in_full, len(lines)),
+        fill_rate_pct=_pct(float(filled), float(ordered)),
+        lead_time_days_mean=statistics.fmean(leads) if leads else None,
+        lead_time_days_median=(float(leads[middle] if len(leads) % 2 else (leads[middle - 1] + leads[middle]) / 2)
+                               if leads else None),
+        lead_time_days_p90=nearest_rank(leads, 0.9) if leads else None,
+        delay_days_mean=statistics.fmean(delays) if delays else None,
+        on_time_lines=on_time, due_lines=len(lines))
+
+
+def on_time_delivery_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
+    return deliveries(lines, window).otd_pct
+
+
+def on_time_in_full_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
+    return deliveries(lines, window).otif_pct
+
+
+def fill_rate_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
+    return deliveries(lines, window).fill_rate_pct
 
 
 def nearest_rank(sorted_values: list[int], share: float) -> float:

@@ -15,10 +15,7 @@ from mapping.kpis import (
     action_closure_pct,
     baseline_prices,
     confirmation_lag,
-    fill_rate_pct,
-    lead_times,
-    on_time_delivery_pct,
-    on_time_in_full_pct,
+    deliveries,
     period_of,
     price_variance_pct,
     quality_ppm,
@@ -76,13 +73,13 @@ def measure_window(activity: SupplierActivity, span: list[str], as_of: date, win
     """Every KPI over the periods in `span` taken together (not an average of monthly values)."""
     lines = [line for period in span for line in activity.lines.get(period, ())]
     ordered = [item for period in span for item in activity.ordered.get(period, ())]
-    times = lead_times(lines, window)
+    times = deliveries(lines, window)
     lag = confirmation_lag(ordered, as_of, confirm_days)
-    on_time = sum(window.on_time(line) for line in lines)
+    on_time = times.on_time_lines
     kpis = KpiValues(
-        otd_pct=on_time_delivery_pct(lines, window),
-        otif_pct=on_time_in_full_pct(lines, window),
-        fill_rate_pct=fill_rate_pct(lines),
+        otd_pct=times.otd_pct,
+        otif_pct=times.otif_pct,
+        fill_rate_pct=times.fill_rate_pct,
         lead_time_days_mean=times.lead_time_days_mean,
         delay_days_mean=times.delay_days_mean,
         quality_ppm=quality_ppm(m for period in span for m in activity.movements.get(period, ())),

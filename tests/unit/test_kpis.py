@@ -7,7 +7,7 @@ import pytest
 from config import load_settings
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from mapping.deliveries import line_facts
-from mapping.kpis import DeliveryWindow, fill_rate_pct, lead_times, on_time_delivery_pct, on_time_in_full_pct, quality_ppm
+from mapping.kpis import DeliveryWindow, deliveries, fill_rate_pct, on_time_delivery_pct, on_time_in_full_pct, quality_ppm
 from mapping.scorecards import build_scorecards, measure
 from mapping.scoring import grade, kpi_score, supplier_score
 
@@ -51,7 +51,7 @@ def test_early_inside_window_counts_outside_does_not():
 def test_over_delivery_caps_fill_rate_and_fails_in_full_beyond_tolerance():
     line = one([mv("101", DUE, "110")])
     assert WINDOW.on_time(line) and not WINDOW.in_full(line)
-    assert fill_rate_pct([line]) == 100
+    assert fill_rate_pct([line], WINDOW) == 100
     assert WINDOW.in_full(one([mv("101", DUE, "105")]))
 
 
@@ -94,8 +94,8 @@ def test_receipt_without_schedule_line_fills_open_lines_in_due_order():
 def test_overdue_line_with_nothing_received_is_not_on_time():
     line = one([])
     assert on_time_delivery_pct([line], WINDOW) == 0
-    assert fill_rate_pct([line]) == 0
-    assert lead_times([line], WINDOW).lead_time_days_mean is None
+    assert fill_rate_pct([line], WINDOW) == 0
+    assert deliveries([line], WINDOW).lead_time_days_mean is None
 
 
 def test_postings_after_as_of_do_not_exist_yet():
@@ -106,7 +106,7 @@ def test_postings_after_as_of_do_not_exist_yet():
 def test_lead_time_and_delay_over_complete_lines():
     lines = (LineOrder("0001", DUE, D(10)), LineOrder("0002", date(2026, 5, 20), D(10)))
     first, second = facts([mv("101", date(2026, 5, 11), "10", "0001"), mv("101", date(2026, 5, 18), "10", "0002")], lines=lines)
-    times = lead_times([first, second], WINDOW)
+    times = deliveries([first, second], WINDOW)
     assert times.lead_time_days_mean == (40 + 47) / 2
     assert times.delay_days_mean == (1 + -2) / 2
 

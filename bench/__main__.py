@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from bench.harness import Result, measure, report, with_ratio
+from bench.harness import Result, interleaved, report, with_ratio
 from bench.publish import publish_benches
 from bench.salesforce import pull
 from bench.sap import connector_extract, history_extract, raw_extract, sap_stand_in
@@ -36,8 +36,9 @@ def main() -> None:
     args = parser.parse_args()
     with sap_stand_in(args.suppliers, args.months) as url:
         raw_extract(url, 500)  # warm both sides once: the stand-in builds its pages lazily
-        reference = measure("sap_extract_raw_reference", lambda: raw_extract(url, 500))
-        extract = with_ratio(measure("sap_extract", lambda: connector_extract(url, 500)), reference)
+        reference, extract = interleaved(3, ("sap_extract_raw_reference", lambda: raw_extract(url, 500)),
+                                         ("sap_extract", lambda: connector_extract(url, 500)))
+        extract = with_ratio(extract, reference)
     history = [history_extract("sap_extract_history_tenth", args.history_suppliers // 10, args.history_months, 500),
                history_extract("sap_extract_history", args.history_suppliers, args.history_months, 500)]
     pipeline = pipeline_runs(max(5, args.suppliers // 4), args.months)

@@ -32,6 +32,18 @@ def measure(name: str, action: Callable[[], int], reference: str | None = None) 
                   round(peak_rss_mb(), 1), reference)
 
 
+def interleaved(runs: int, *stages: tuple[str, Callable[[], int]]) -> list[Result]:
+    """Each stage `runs` times, taking turns, keeping each one's fastest run: on a shared, noisy machine
+    the fastest run is the one least disturbed by others."""
+    best: dict[str, Result] = {}
+    for _ in range(runs):
+        for name, action in stages:
+            result = measure(name, action)
+            if name not in best or result.seconds < best[name].seconds:
+                best[name] = result
+    return [best[name] for name, _ in stages]
+
+
 def with_ratio(result: Result, reference: Result) -> Result:
     """ratio = this stage's throughput ÷ the reference's throughput."""
     result.reference = reference.name

@@ -63,7 +63,9 @@ class LineFacts:
 
 def _net_receipts(movements: list[Movement]) -> list[tuple[Movement, Decimal]]:
     """101s with what is left of each after the 102s, in posting order."""
-    receipts = sorted((m for m in movements if m.movement_type == RECEIPT), key=POSTING_ORDER)
+    receipts = [m for m in movements if m.movement_type == RECEIPT]
+    if len(receipts) > 1:
+        receipts.sort(key=POSTING_ORDER)
     if not any(m.movement_type == REVERSAL for m in movements):
         return [(m, m.quantity) for m in receipts]
     remaining = {m.key: m.quantity for m in receipts}

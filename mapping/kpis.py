@@ -53,7 +53,7 @@ class DeliveryWindow:
             needed = line.ordered * self.lower_share
             total = inside = ZERO
             completed = None
-            for day, quantity in sorted(line.receipts):
+            for day, quantity in line.receipts if len(line.receipts) < 2 else sorted(line.receipts):
                 total += quantity
                 if first <= day <= last:
                     inside += quantity

@@ -1,8 +1,10 @@
 """KPI values per supplier and period (monthly and rolling windows) and the scorecards built from them."""
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from config import KpiScale
 from config.settings import ScoringSettings
@@ -101,7 +103,26 @@ def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], action
     `history_periods` get the monthly window only (for velocity and control charts). `ordered` must
     reach 12 months before the earliest item it is to price (price baselines).
     """
-    ordered = list(ordered)
+    with _collector_paused():
+        return _measure(items, list(ordered), actions, periods, as_of, window, confirm_days, windows, history_periods)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The engine builds a great many small objects and no reference cycles: the cyclic garbage collector
+    would only walk them again and again. Paused while measuring, as it was before afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _measure(items: Iterable[ItemHistory], ordered: list[OrderedItem], actions: Iterable[ActionDue],
+             periods: list[str], as_of: date, window: DeliveryWindow, confirm_days: int, windows: Iterable[int],
+             history_periods: Iterable[str]) -> dict[tuple[str, str, int], Measured]:
     baselines = baseline_prices(ordered)
     targets = [(period, months) for period in history_periods for months in (1,)]
     targets += [(period, months) for period in periods for months in windows]

@@ -9,7 +9,7 @@ unroutable message come back as basic.return: it is rejected, not silently dropp
 Virtual transports (the filesystem default) have neither confirms nor returns, so routability
 is checked against their binding table before publishing. The filesystem transport orders
 messages by a millisecond timestamp in the file name, so the publisher lets the millisecond
-tick between two messages.
+tick between two messages of the same supplier (the only order that matters).
 
 Outcomes per message: confirmed (None), `MessageRejected` (this message will not be taken as it
 is: count an attempt), `BrokerUnavailable` (nothing is known about it: publish it again later).
@@ -82,7 +82,8 @@ class Publisher:
         self.connection = broker_connection(settings)
         self.producer: Producer | None = None
         self.exchange = Exchange(settings.exchange, type="topic", durable=True)
-        self.last_publish_ms = 0
+        self.last_ms_by_supplier: dict[str, int] = {}
+        self.opened_ms = round(time.monotonic() * 1000)  # after anything an earlier publisher stamped
         self._tag = 0
         self._in_flight: dict[int, str] = {}
         self._outcomes: dict[str, PublishError | None] = {}
@@ -152,11 +153,12 @@ class Publisher:
                 outcomes[message.event_id] = MessageRejected(
                     f"no queue is bound for routing key {message.routing_key} on {self.exchange.name}")
                 continue
-            while round(time.monotonic() * 1000) <= self.last_publish_ms:
+            supplier = message.routing_key.rsplit(".", 1)[-1]
+            while round(time.monotonic() * 1000) <= self.last_ms_by_supplier.get(supplier, self.opened_ms):
                 time.sleep(0.0002)
-            self.last_publish_ms = round(time.monotonic() * 1000)
             try:
                 self._send(producer, message)
+                self.last_ms_by_supplier[supplier] = round(time.monotonic() * 1000)  # not before kombu's stamp
             except Exception as exc:  # the folder became unwritable: the rest waits
                 self._reset()
                 error = BrokerUnavailable(f"publishing {message.event_id} failed: {type(exc).__name__}: {exc}")

@@ -1,14 +1,13 @@
 """KPI values per supplier and period (monthly and rolling windows) and the scorecards built from them."""
-import gc
 from collections import defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Iterable, Iterator
+from typing import Iterable
 
 from config import KpiScale
 from config.settings import ScoringSettings
 from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
+from domain.performance import collector_paused
 from domain.scorecards import KpiValues, Measured, Scorecard
 from mapping.benchmarks import percentile_ranks, velocity
 from mapping.deliveries import LineFacts, line_facts
@@ -103,21 +102,8 @@ def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], action
     `history_periods` get the monthly window only (for velocity and control charts). `ordered` must
     reach 12 months before the earliest item it is to price (price baselines).
     """
-    with _collector_paused():
+    with collector_paused():
         return _measure(items, list(ordered), actions, periods, as_of, window, confirm_days, windows, history_periods)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The engine builds a great many small objects and no reference cycles: the cyclic garbage collector
-    would only walk them again and again. Paused while measuring, as it was before afterwards."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _measure(items: Iterable[ItemHistory], ordered: list[OrderedItem], actions: Iterable[ActionDue],

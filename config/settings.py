@@ -117,14 +117,6 @@ class SalesforceSettings(RemoteSettings):
     vendor_id_field: str = "SAP_Vendor_Id__c"
     tier_field: str = "Supplier_Tier__c"
     risk_field: str = "Risk_Rating__c"
-    @model_validator(mode="after")
-    def _auth_complete(self) -> "SalesforceSettings":
-        missing = {"jwt": ["username", "private_key_file"], "password": ["username", "password"]}.get(self.auth, [])
-        absent = [name for name in missing if getattr(self, name) is None]
-        if absent:
-            raise ValueError(f"auth={self.auth} needs {' and '.join(absent)}")
-        return self
-
     bulk_threshold: int | None = Field(10_000, ge=1, description=(
         "A pull of at least this many Accounts goes through Bulk API 2.0; none: always REST."))
     bulk_page_size: int = Field(50_000, ge=1, le=1_000_000)
@@ -133,6 +125,14 @@ class SalesforceSettings(RemoteSettings):
     max_api_share: float = Field(0.8, gt=0, le=1, description=(
         "Stop a run cleanly once this share of the org's daily API requests is used (Sforce-Limit-Info)."))
     write_back: WriteBackSettings = WriteBackSettings()
+
+    @model_validator(mode="after")
+    def _auth_complete(self) -> "SalesforceSettings":
+        missing = {"jwt": ["username", "private_key_file"], "password": ["username", "password"]}.get(self.auth, [])
+        absent = [name for name in missing if getattr(self, name) is None]
+        if absent:
+            raise ValueError(f"auth={self.auth} needs {' and '.join(absent)}")
+        return self
 
 
 class DeliverySettings(BaseModel):

@@ -31,10 +31,15 @@ def month_periods(as_of: date, months: int) -> list[str]:
     return window_periods(period_of(as_of), months)
 
 
+def shift_period(period: str, months: int) -> str:
+    """`2026-06` shifted by −7 months is `2025-11`."""
+    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def window_periods(period: str, months: int) -> list[str]:
-    year, month = int(period[:4]), int(period[5:7])
-    index = year * 12 + month - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - months + 1, index + 1)]
+    """The `months` periods ending with `period`, oldest first."""
+    return [shift_period(period, -back) for back in range(months - 1, -1, -1)]
 
 
 @dataclass

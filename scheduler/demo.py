@@ -74,7 +74,7 @@ def replay_month_ends(as_of: date, months: int) -> list[date]:
     for _ in range(months - 1):
         ends.insert(0, day)
         day = day.replace(day=1) - timedelta(days=1)
-    return [*ends, as_of] if not ends or ends[-1] != as_of else ends
+    return [*ends, as_of]
 
 
 def show_actions(plans: list, signals: list) -> None:

@@ -43,10 +43,9 @@ def save_basis(connection: Connection, as_of: date, settings_hash: str, now: dat
 
 
 def load_measurements(connection: Connection, exclude: set[str]) -> dict[tuple[str, str, int], Measured]:
-    rows = connection.execute(select(measurements)).mappings()
+    rows = connection.execute(select(measurements).where(measurements.c.supplier_id.not_in(exclude))).mappings()
     return {(r["supplier_id"], r["period"], r["window_months"]): Measured(
-        KpiValues(**r["kpis"]), r["details"], r["on_time_lines"], r["due_lines"])
-        for r in rows if r["supplier_id"] not in exclude}
+        KpiValues(**r["kpis"]), r["details"], r["on_time_lines"], r["due_lines"]) for r in rows}
 
 
 def save_measurements(connection: Connection, measured: dict[tuple[str, str, int], Measured],

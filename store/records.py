@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, func, select, tuple_
+from sqlalchemy import Connection, delete, func, select, true, tuple_
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
 from domain.suppliers import SupplierProfile
@@ -117,6 +117,8 @@ def item_histories(connection: Connection, due_from: date, as_of: date,
     if suppliers is not None:
         chosen = list(suppliers)
         line_rows = line_rows.where(purchase_orders.c.vendor_id.in_(chosen))
+        movement_rows = movement_rows.where(goods_movements.c.po_id.in_(
+            select(purchase_orders.c.po_id).where(purchase_orders.c.vendor_id.in_(chosen))))
     heads: dict[tuple[str, str], tuple[str, date]] = {}
     lines: dict[tuple[str, str], list[LineOrder]] = defaultdict(list)
     for row in connection.execute(line_rows):
@@ -134,7 +136,8 @@ def item_histories(connection: Connection, due_from: date, as_of: date,
             for key in heads]
 
 
-def ordered_items(connection: Connection, ordered_from: date, as_of: date) -> list[OrderedItem]:
+def ordered_items(connection: Connection, ordered_from: date, as_of: date,
+                  supplier_id: str | None = None) -> list[OrderedItem]:
     """PO items ordered in `[ordered_from, as_of]`, with their first confirmation (whenever it was made)."""
     first_confirmation = (select(confirmations.c.po_id, confirmations.c.item_id,
                                  func.min(confirmations.c.confirmed_on).label("first_confirmed_on"))
@@ -146,15 +149,16 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date) -> li
         .join(purchase_orders, purchase_orders.c.po_id == po_items.c.po_id)
         .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
                    & (first_confirmation.c.item_id == po_items.c.item_id))
-        .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of))
+        .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of,
+               purchase_orders.c.vendor_id == supplier_id if supplier_id else true()))
     return [OrderedItem(*row) for row in rows]
 
 
-def actions_due(connection: Connection, due_from: date, as_of: date) -> list[ActionDue]:
-    rows = connection.execute(select(corrective_actions.c.supplier_id, corrective_actions.c.id,
-                                     corrective_actions.c.due_date, corrective_actions.c.closed_at,
-                                     corrective_actions.c.status)
-                              .where(corrective_actions.c.due_date >= due_from, corrective_actions.c.due_date <= as_of))
+def actions_due(connection: Connection, due_from: date, as_of: date, supplier_id: str | None = None) -> list[ActionDue]:
+    a = corrective_actions.c
+    rows = connection.execute(select(a.supplier_id, a.id, a.due_date, a.closed_at, a.status)
+                              .where(a.due_date >= due_from, a.due_date <= as_of,
+                                     a.supplier_id == supplier_id if supplier_id else true()))
     return [ActionDue(supplier, action_id, due, utc(closed).date() if closed else None, status == "cancelled")
             for supplier, action_id, due, closed, status in rows]
 

@@ -18,7 +18,7 @@ from domain.actions import ActionChange, CorrectiveAction, InvalidTransition, ch
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
-from mapping.scorecards import evaluation_period
+from mapping.scorecards import evaluation_period, shift_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
 from store.measurements import mark_dirty
 from sync.envelope import enqueue
@@ -33,11 +33,6 @@ class ActionReport:
     escalated: int = 0
     closed: int = 0
     changed: int = 0
-
-
-def shift_period(period: str, months: int) -> str:
-    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def period_end(period: str) -> date:

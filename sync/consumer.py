@@ -31,6 +31,14 @@ Handler = Callable[[Connection, CloudEvent], None]
 HANDLED, DUPLICATE, STALE, QUARANTINED = "handled", "duplicate", "stale", "quarantined"
 
 
+def already_handled(event: CloudEvent, last: tuple[int, str] | None) -> str | None:
+    """DUPLICATE or STALE when `last` (sequence, id) is at or beyond the event; None when it is new."""
+    sequence = int(event.sequence)
+    if last is None or sequence > last[0]:
+        return None
+    return DUPLICATE if event.id == last[1] or sequence == last[0] else STALE
+
+
 class RetryLater(Exception):
     """The handler could not finish now (its downstream is unavailable): redeliver the message later."""
 
@@ -67,26 +75,31 @@ class EventConsumer:
             event = parse_event(body)
         except ValueError as exc:
             return self._quarantine(message_id, f"not a valid srm-bridge event: {exc}", body)
-        sequence = int(event.sequence)
         try:
             with self.engine.begin() as connection:
-                last = last_handled(connection, self.name, event.subject)
-                if last is not None and sequence <= last[0]:
-                    return DUPLICATE if event.id == last[1] or sequence == last[0] else STALE
+                skipped = already_handled(event, last_handled(connection, self.name, event.subject))
+                if skipped:
+                    return skipped
                 self.handler(connection, event)
-                record_handled(connection, self.name, event.subject, sequence, event.id, self.now())
+                record_handled(connection, self.name, event.subject, int(event.sequence), event.id, self.now())
         except Unprocessable as exc:
             return self._quarantine(event.id, str(exc), body)
         return HANDLED
 
     def _quarantine(self, key: str | None, reason: str, body: str | bytes) -> str:
-        raw = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
         with self.engine.begin() as connection:
-            stream = f"consumer:{self.name}"[:36]
-            quarantine_records(connection, stream, stream,
-                               [Rejected(key=key or "unknown", reason=reason, raw=raw)], self.now())
-        log.error("event quarantined", extra={"consumer": self.name, "event_id": key, "reason": reason})
+            self._dead_letter(connection, [(key, reason, body)])
         return QUARANTINED
+
+    def _dead_letter(self, connection: Connection, failures: list[tuple[str | None, str, str | bytes]]) -> None:
+        """(event id, reason, message body) into the quarantine, under this consumer's name."""
+        stream = f"consumer:{self.name}"[:36]
+        quarantine_records(connection, stream, stream, [
+            Rejected(key=key or "unknown", reason=reason,
+                     raw=body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body)
+            for key, reason, body in failures], self.now())
+        for key, reason, _ in failures:
+            log.error("event quarantined", extra={"consumer": self.name, "event_id": key, "reason": reason})
 
     def queue(self) -> Queue:
         exchange = Exchange(self.broker.exchange, type="topic", durable=True)
@@ -149,18 +162,16 @@ class BatchConsumer(EventConsumer):
             latest: dict[str, tuple[int, str]] = {}
             new = []
             for event, body in fresh:
-                last = latest.get(event.subject) or last_handled(connection, self.name, event.subject)
-                if last is not None and int(event.sequence) <= last[0]:
-                    result.count(DUPLICATE if event.id == last[1] else STALE)
+                skipped = already_handled(event, latest.get(event.subject) or
+                                          last_handled(connection, self.name, event.subject))
+                if skipped:
+                    result.count(skipped)
                     continue
                 latest[event.subject] = (int(event.sequence), event.id)
                 new.append((event, body))
             outcomes = self.handle_batch(connection, [event for event, _ in new]) if new else {}
-            failed = [Rejected(key=event.id, reason=f"dead-lettered: {outcomes[event.id]}",
-                               raw=body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
-                      for event, body in new if outcomes.get(event.id)]
-            stream = f"consumer:{self.name}"[:36]
-            quarantine_records(connection, stream, stream, failed, self.now())
+            self._dead_letter(connection, [(event.id, f"dead-lettered: {outcomes[event.id]}", body)
+                                           for event, body in new if outcomes.get(event.id)])
             for subject, (sequence, event_id) in latest.items():
                 record_handled(connection, self.name, subject, sequence, event_id, self.now())
         for event, _ in new:

@@ -105,12 +105,6 @@ class Publisher:
             return self._publish_virtual(producer, messages)
         return self._publish_confirmed(producer, messages)
 
-    def publish(self, message: Outgoing) -> None:
-        """Return once the broker has the message; raise the `PublishError` otherwise."""
-        error = self.publish_many([message])[message.event_id]
-        if error is not None:
-            raise error
-
     def _ready(self) -> Producer:
         if self.producer is None:
             try:

@@ -4,13 +4,14 @@ A period with no activity for a KPI gives `None` (n/a), never 100 and never 0.
 """
 import statistics
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, NamedTuple
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
 from domain.deliveries import ActionDue, Movement, OrderedItem
+from domain.periods import period_of
 from mapping.deliveries import ZERO, LineFacts
 
 
@@ -73,11 +74,6 @@ class DeliveryWindow:
 
     def completed_on(self, line: LineFacts) -> date | None:
         return self.judge(line).completed_on
-
-
-@lru_cache(maxsize=4096)
-def period_of(day: date) -> str:
-    return f"{day.year:04d}-{day.month:02d}"
 
 
 def due_lines(lines: Iterable[LineFacts], period: str, as_of: date) -> list[LineFacts]:

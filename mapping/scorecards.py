@@ -8,6 +8,7 @@ from config import KpiScale
 from config.settings import ScoringSettings
 from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
 from domain.performance import collector_paused
+from domain.periods import period_of, shift_period
 from domain.scorecards import KpiValues, Measured, Scorecard
 from mapping.benchmarks import percentile_ranks, velocity
 from mapping.deliveries import LineFacts, line_facts
@@ -17,7 +18,6 @@ from mapping.kpis import (
     baseline_prices,
     confirmation_lag,
     deliveries,
-    period_of,
     price_variance_pct,
     quality_ppm,
 )
@@ -29,12 +29,6 @@ from mapping.segments import Segment
 def month_periods(as_of: date, months: int) -> list[str]:
     """The `months` periods ending with the month of `as_of`, oldest first."""
     return window_periods(period_of(as_of), months)
-
-
-def shift_period(period: str, months: int) -> str:
-    """`2026-06` shifted by −7 months is `2025-11`."""
-    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def window_periods(period: str, months: int) -> list[str]:
@@ -99,30 +93,44 @@ def measure_window(activity: SupplierActivity, span: list[str], as_of: date, win
     return Measured(kpis, details, on_time, len(lines))
 
 
+Targets = list[tuple[str, int]]  # (period, window months) measured per supplier
+
+
+def targets(periods: list[str], windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> Targets:
+    """Every window for each of `periods`; the monthly one only for `history_periods` (velocity, control charts)."""
+    return [(period, 1) for period in history_periods] + [(period, months) for period in periods for months in windows]
+
+
+def covering(wanted: Targets, touched: set[str] | None) -> Targets:
+    """The targets whose window contains a touched month: all of them when every month is touched."""
+    if touched is None:
+        return wanted
+    return [(period, months) for period, months in wanted if not touched.isdisjoint(window_periods(period, months))]
+
+
 def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
             periods: list[str], as_of: date, window: DeliveryWindow, confirm_days: int,
-            windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> dict[tuple[str, str, int], Measured]:
+            windows: Iterable[int] = (1,), history_periods: Iterable[str] = (),
+            touched: dict[str, set[str] | None] | None = None) -> dict[tuple[str, str, int], Measured]:
     """(supplier, period, window months) → measured KPIs, for every supplier with any activity.
 
     `history_periods` get the monthly window only (for velocity and control charts). `ordered` must
-    reach 12 months before the earliest item it is to price (price baselines).
+    reach 12 months before the earliest item it is to price (price baselines). With `touched`
+    (supplier → months its changed records feed), only those suppliers are measured, and only over
+    the windows containing one of those months.
     """
+    wanted = targets(periods, windows, history_periods)
     with collector_paused():
-        return _measure(items, list(ordered), actions, periods, as_of, window, confirm_days, windows, history_periods)
-
-
-def _measure(items: Iterable[ItemHistory], ordered: list[OrderedItem], actions: Iterable[ActionDue],
-             periods: list[str], as_of: date, window: DeliveryWindow, confirm_days: int, windows: Iterable[int],
-             history_periods: Iterable[str]) -> dict[tuple[str, str, int], Measured]:
-    baselines = baseline_prices(ordered)
-    targets = [(period, months) for period in history_periods for months in (1,)]
-    targets += [(period, months) for period in periods for months in windows]
-    measured = {}
-    for supplier, activity in activities(items, ordered, actions, as_of).items():
-        for period, months in targets:
-            measured[(supplier, period, months)] = measure_window(
-                activity, window_periods(period, months), as_of, window, confirm_days, baselines)
-    return measured
+        ordered = list(ordered)
+        baselines = baseline_prices(ordered)
+        measured = {}
+        for supplier, activity in activities(items, ordered, actions, as_of).items():
+            if touched is not None and supplier not in touched:
+                continue
+            for period, months in wanted if touched is None else covering(wanted, touched[supplier]):
+                measured[(supplier, period, months)] = measure_window(
+                    activity, window_periods(period, months), as_of, window, confirm_days, baselines)
+        return measured
 
 
 def segment_scales(scales: dict[str, KpiScale], weights: dict[str, float] | None) -> dict[str, KpiScale]:

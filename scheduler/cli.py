@@ -100,14 +100,16 @@ def sync(ctx: click.Context, source: str, full: bool, since: datetime | None) ->
 
 @cli.command()
 @click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
-@click.option("--full", is_flag=True, help="Measure every supplier again, not only those whose records changed.")
+@click.option("--full", is_flag=True, help="Measure every window again, not only those containing a month whose records changed.")
 @click.pass_context
 def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
     """Compute KPIs, scorecards, risk signals and the action loop; changes go to the outbox."""
     from scheduler.jobs import score_job
     app = app_for(ctx)
     report = score_job(app, as_date(as_of) or app.today(), full=full)
-    click.echo(f"{len(report.cards)} scorecards computed, {report.changed} changed; "
+    mode = "incremental" if report.incremental else "full"
+    click.echo(f"{len(report.cards)} scorecards computed, {len(report.changed)} changed "
+               f"({report.measured} windows measured, {mode}); "
                f"risk signals raised {report.raised}, cleared {report.cleared}")
 
 

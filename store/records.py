@@ -1,13 +1,14 @@
 """Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
 from collections import defaultdict
 from datetime import date, timezone
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import Connection, delete, func, select, true, tuple_
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
 from domain.suppliers import SupplierProfile
 from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
+from domain.periods import period_of, shift_period
 from store.tables import (
     confirmations,
     corrective_actions,
@@ -17,7 +18,7 @@ from store.tables import (
     schedule_lines,
     supplier_accounts,
 )
-from store.measurements import mark_dirty, mark_dirty_by_orders
+from store.measurements import mark_dirty
 from store.upsert import upsert
 
 
@@ -31,6 +32,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     if not orders:
         return []
     ids = [order.id for order in orders]
+    before = _order_footprint(connection, ids)
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
          "changed_at": o.changed_at.astimezone(timezone.utc)} for o in orders], ["po_id"])
@@ -49,14 +51,47 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         if rows:
             connection.execute(table.insert(), rows)
-    mark_dirty(connection, {order.vendor for order in orders})
+    after = _order_footprint(connection, ids)
+    mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
     return []
+
+
+class Footprint(NamedTuple):
+    """What stored orders feed: (supplier, month) of their order dates, line due dates and receipts; and
+    each item's price facts (supplier, order date, PO, item, material, net price, price unit), which
+    the price baselines of the supplier's later items read."""
+
+    months: set[tuple[str, str]]
+    prices: set[tuple]
+
+
+def _order_footprint(connection: Connection, po_ids: list[str]) -> Footprint:
+    po = purchase_orders.c
+    heads = connection.execute(
+        select(po.vendor_id, po.order_date, po.po_id, po_items.c.item_id, po_items.c.material,
+               po_items.c.net_price, po_items.c.price_unit)
+        .outerjoin(po_items, po_items.c.po_id == po.po_id).where(po.po_id.in_(po_ids))).all()
+    dated = connection.execute(
+        select(po.vendor_id, schedule_lines.c.due_date).join(schedule_lines, schedule_lines.c.po_id == po.po_id)
+        .where(po.po_id.in_(po_ids))
+        .union(select(po.vendor_id, goods_movements.c.posting_date)
+               .join(goods_movements, goods_movements.c.po_id == po.po_id).where(po.po_id.in_(po_ids)))).all()
+    months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day)) for vendor, day in dated}
+    prices = {tuple(row) for row in heads if row.item_id is not None}
+    return Footprint(months, prices)
+
+
+def _baseline_reach(prices: set[tuple]) -> set[tuple[str, str]]:
+    """The months whose items may take one of these as their price baseline: the twelve after each order."""
+    return {(vendor, shift_period(period_of(day), ahead)) for vendor, day, *_ in prices for ahead in range(1, 13)}
 
 
 def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
     """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused."""
     refused = _unknown_reversals(connection, movements)
     keep = [m for m in movements if m.key not in {r.key for r in refused}]
+    keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
+    before = _movement_months(connection, keys)
     upsert(connection, goods_movements, [
         {"document": m.document, "year": m.year, "line": m.line, "movement_type": m.movement_type,
          "posting_date": m.posting_date, "quantity": m.quantity, "unit": m.unit, "po_id": m.po, "item_id": m.po_item,
@@ -65,8 +100,28 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
          "reverses_year": m.reverses.year if m.reverses else None,
          "reverses_line": m.reverses.line if m.reverses else None,
          "changed_at": m.changed_at.astimezone(timezone.utc)} for m in keep], ["document", "year", "line"])
-    mark_dirty_by_orders(connection, {m.po for m in keep})
+    mark_dirty(connection, before | _movement_months(connection, keys))
     return refused
+
+
+def _movement_months(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, str]]:
+    """(supplier, month) these stored movements feed: their posting months and the due months of every line
+    of their PO items (receipts are allocated across an item's lines). A movement whose PO is not stored
+    yet feeds nothing; storing the PO marks it."""
+    if not keys:
+        return set()
+    gm = goods_movements.c
+    rows = connection.execute(
+        select(purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
+        .join(purchase_orders, purchase_orders.c.po_id == gm.po_id)
+        .outerjoin(schedule_lines, (schedule_lines.c.po_id == gm.po_id) & (schedule_lines.c.item_id == gm.item_id))
+        .where(tuple_(gm.document, gm.year, gm.line).in_(keys)))
+    months = set()
+    for vendor, posted, due in rows:
+        months.add((vendor, period_of(posted)))
+        if due is not None:
+            months.add((vendor, period_of(due)))
+    return months
 
 
 def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
@@ -87,8 +142,7 @@ def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> l
         {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
-    mark_dirty(connection, {a.vendor_id for a in accounts if a.vendor_id})
-    return []
+    return []  # no measurement reads an Account: scorecards take names, categories and tiers afresh every run
 
 
 def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:

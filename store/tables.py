@@ -242,6 +242,7 @@ dirty_suppliers = Table(
     "dirty_suppliers", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("supplier_id", String(10), nullable=False),
+    Column("period", String(7)),  # the month whose measurements a change touched; none: every month
 )
 
 measurements = Table(

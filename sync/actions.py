@@ -18,7 +18,8 @@ from domain.actions import ActionChange, CorrectiveAction, InvalidTransition, ch
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
-from mapping.scorecards import evaluation_period, shift_period
+from domain.periods import period_of, shift_period
+from mapping.scorecards import evaluation_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
 from store.measurements import mark_dirty
 from sync.envelope import enqueue
@@ -76,7 +77,8 @@ def record(connection: Connection, settings: Settings, before: CorrectiveAction 
     add_audit(connection, after.action_id, now, actor, before.status if before else None, after.status,
               _diff(before, after), reason)
     if _affects_closure(before, after):
-        mark_dirty(connection, {after.supplier_id})  # its action closure KPI is measured again next run
+        # its action closure KPI is measured again next run, in the months it was and is due
+        mark_dirty(connection, {(after.supplier_id, period_of(plan.due_date)) for plan in (before, after) if plan})
     event_type = _event_type(before, after)
     if event_type:
         enqueue(connection, settings.broker, event_type, after.supplier_id,
@@ -93,7 +95,7 @@ def new_plan(settings: Settings, supplier_id: str, kpi: str, scale: KpiScale, ba
              signal: str | None = None) -> CorrectiveAction:
     plan = settings.actions
     goal = target if target is not None else (scale.threshold if plan.target == "threshold" else scale.target)
-    due_period = f"{due:%Y-%m}" if due else shift_period(period, plan.plan_months)
+    due_period = period_of(due) if due else shift_period(period, plan.plan_months)
     steps, step = [], shift_period(period, plan.cadence_months)
     while step < due_period:
         steps.append(step)

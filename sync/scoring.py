@@ -23,11 +23,13 @@ from mapping.scorecards import (
     SupplierActivity,
     activities,
     build_scorecards,
+    covering,
     evaluation_period,
     measure,
     measure_window,
     month_periods,
     supplier_scales,
+    targets,
     window_periods,
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
@@ -44,11 +46,12 @@ log = logging.getLogger("srm_bridge.sync.scoring")
 @dataclass
 class ScoreReport:
     cards: list[Scorecard]
-    changed: int
+    changed: list[Scorecard]  # new or different since the last run: published
     raised: int
     cleared: int
     actions: ActionReport
-    incremental: bool = False
+    incremental: bool
+    measured: int  # (supplier, period, window) measurements computed afresh
 
 
 def delivery_window(settings: Settings) -> DeliveryWindow:
@@ -71,8 +74,8 @@ def basis_hash(settings: Settings) -> str:
 def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False) -> ScoreReport:
     """Scorecards over the configured months and windows, risk signals and the action loop.
 
-    Only suppliers whose records changed since the last run are measured again, when that run
-    had the same as-of date and measurement settings; otherwise (or with `full`) everyone is.
+    Only the windows containing a month that changed records feed are measured again, when the last
+    run had the same as-of date and measurement settings; otherwise (or with `full`) every window is.
     Scores, segments, percentiles and signals are always rebuilt from all measurements, so an
     incremental run gives what a full one would.
     """
@@ -84,7 +87,7 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     with engine.begin() as connection:
         upto, touched = dirty(connection)
         incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
-        only = touched if incremental else None
+        only = set(touched) if incremental else None
         items = item_histories(connection, start, as_of, only)
         ordered = ordered_items(connection, months_before(start, 12), as_of)
         actions = actions_due(connection, start, as_of)
@@ -93,10 +96,17 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
         segments = segment_suppliers(last_year, profiles, settings.segmentation)
         measured = measure(items, [i for i in ordered if only is None or i.supplier_id in only],
                            [a for a in actions if only is None or a.supplier_id in only], periods, as_of,
-                           delivery_window(settings), settings.delivery.confirm_days, scoring.windows, history)
-        save_measurements(connection, measured, only)
+                           delivery_window(settings), settings.delivery.confirm_days, scoring.windows, history,
+                           touched if incremental else None)
+        remeasured = len(measured)
         if incremental:
-            measured = {**load_measurements(connection, exclude=only), **measured}
+            wanted = targets(periods, scoring.windows, history)
+            replaced = {(supplier, period, months) for supplier, months_touched in touched.items()
+                        for period, months in covering(wanted, months_touched)}
+            save_measurements(connection, measured, replaced)
+            measured = load_measurements(connection)
+        else:
+            save_measurements(connection, measured, None)
         cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
         changed = save_scorecards(connection, cards, now)
         enqueue_many(connection, settings.broker,
@@ -109,11 +119,11 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
         clear_dirty(connection, upto)
         save_basis(connection, as_of, basis_hash(settings), now)
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
-                              "suppliers_measured": len({s for s, _, _ in measured}) if not incremental else len(only),
+                              "suppliers_touched": len(only) if incremental else None, "measured": remeasured,
                               "scorecards": len(cards), "changed": len(changed), "signals_raised": raised,
                               "signals_cleared": cleared, "actions_opened": actions_report.opened,
                               "actions_escalated": actions_report.escalated, "actions_closed": actions_report.closed})
-    return ScoreReport(cards, len(changed), raised, cleared, actions_report, incremental)
+    return ScoreReport(cards, changed, raised, cleared, actions_report, incremental, remeasured)
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,

@@ -7,47 +7,62 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from config import load_settings
-from domain.records import GoodsMovement, PurchaseOrder, SupplierAccount
+from domain.records import GoodsMovement, MovementRef, SupplierAccount
 from sandbox.generator import generate_salesforce, generate_sap
 from store.actions import find_actions
 from store.db import create_engine_for, upgrade
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.risks import open_signals
 from sync.scoring import score
+from tests.support.records import changed_line, sap_records
 
 AS_OF = date(2026, 6, 30)
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
 SAP = generate_sap(4, 8, seed=21, as_of=AS_OF)
-ORDERS = [PurchaseOrder.model_validate({**po, "items": [
-    {**item, "confirmations": [{"confirmed_on": c["date"], "due": c.get("due"), "quantity": c["quantity"]}
-                               for c in item.get("confirmations", ())]} for item in po["items"]]})
-    for po in SAP["purchase_orders"]]
-MOVEMENTS = [GoodsMovement.model_validate({**m, "changed_at": m.get("changed_at") or f"{m['posting_date']}T00:00:00Z"})
-             for m in SAP["goods_movements"]]
+ORDERS, MOVEMENTS = sap_records(SAP)
 ACCOUNTS = [SupplierAccount.model_validate({
     "id": a["Id"], "name": a["Name"], "vendor_id": a.get("SAP_Vendor_Id__c"), "owner_name": a.get("Owner", {}).get("Name")
     if isinstance(a.get("Owner"), dict) else None, "industry": a.get("Industry"), "tier": a.get("Supplier_Tier__c"),
     "risk_rating": a.get("Risk_Rating__c"), "modstamp": a["SystemModstamp"]})
     for a in generate_salesforce(4, seed=21, as_of=AS_OF)["accounts"]]
 SETTINGS = load_settings(scoring={"months": 6})
+VENDORS = sorted({order.vendor for order in ORDERS} | {"0000100099"})  # the last one is new
 
 changes = st.lists(st.one_of(
     st.tuples(st.just("line"), st.integers(0, len(ORDERS) - 1), st.integers(1, 400)),
     st.tuples(st.just("receipt"), st.integers(0, len(ORDERS) - 1), st.integers(-20, 20)),
     st.tuples(st.just("return"), st.integers(0, len(MOVEMENTS) - 1), st.integers(1, 5)),
     st.tuples(st.just("rating"), st.integers(0, len(ACCOUNTS) - 1), st.sampled_from(["High", "Low", None])),
+    st.tuples(st.just("due"), st.integers(0, len(ORDERS) - 1), st.integers(-75, 75)),
+    st.tuples(st.just("price"), st.integers(0, len(ORDERS) - 1), st.integers(-300, 300)),
+    st.tuples(st.just("vendor"), st.integers(0, len(ORDERS) - 1), st.sampled_from(VENDORS)),
+    st.tuples(st.just("reversal"), st.integers(0, len(MOVEMENTS) - 1), st.integers(0, 40)),
 ), min_size=1, max_size=4)
+
 
 
 def apply(engine, change, serial: int) -> None:
     kind, index, value = change
     with engine.begin() as connection:
         if kind == "line":
+            store_purchase_orders(connection, [changed_line(ORDERS[index], quantity=Decimal(value))])
+        elif kind == "due":
+            line = ORDERS[index].items[0].schedule_lines[0]
+            store_purchase_orders(connection, [changed_line(ORDERS[index], due=line.due + timedelta(days=value))])
+        elif kind == "price":
             order = ORDERS[index]
             item = order.items[0]
-            line = item.schedule_lines[0].model_copy(update={"quantity": Decimal(value)})
-            items = (item.model_copy(update={"schedule_lines": (line, *item.schedule_lines[1:])}), *order.items[1:])
-            store_purchase_orders(connection, [order.model_copy(update={"items": items})])
+            price = max(Decimal("0.01"), item.net_price + Decimal(value) / 100)
+            store_purchase_orders(connection, [order.model_copy(update={
+                "items": (item.model_copy(update={"net_price": price}), *order.items[1:])})])
+        elif kind == "vendor":
+            store_purchase_orders(connection, [ORDERS[index].model_copy(update={"vendor": value})])
+        elif kind == "reversal":
+            receipt = MOVEMENTS[index]
+            store_goods_movements(connection, [receipt.model_copy(update={
+                "document": f"57{serial:08d}", "movement_type": "102", "posting_date": min(
+                    AS_OF, receipt.posting_date + timedelta(days=value)),
+                "reverses": MovementRef(document=receipt.document, year=receipt.year, line=receipt.line)})])
         elif kind == "receipt":
             order = ORDERS[index]
             line = order.items[0].schedule_lines[0]
@@ -82,18 +97,44 @@ def fresh_engine(folder: Path, name: str):
     return engine
 
 
-@hypothesis_settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def incremental_and_full(folder: str, sequence) -> list:
+    """Apply the changes to two stores, scoring one incrementally and the other in full after each;
+    the incremental reports, each checked against its full twin."""
+    incremental, full = fresh_engine(Path(folder), "incremental.db"), fresh_engine(Path(folder), "full.db")
+    assert state(incremental, score(incremental, SETTINGS, AS_OF, NOW)) == state(full, score(full, SETTINGS, AS_OF, NOW))
+    reports = []
+    for serial, change in enumerate(sequence):
+        apply(incremental, change, serial)
+        apply(full, change, serial)
+        now = NOW + timedelta(minutes=serial + 1)
+        quick = score(incremental, SETTINGS, AS_OF, now)
+        assert quick.incremental
+        assert state(incremental, quick) == state(full, score(full, SETTINGS, AS_OF, now, full=True))
+        reports.append(quick)
+    incremental.dispose()
+    full.dispose()
+    return reports
+
+
+@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(changes)
 def test_incremental_equals_full_recompute(sequence):
     with tempfile.TemporaryDirectory() as folder:
-        incremental, full = fresh_engine(Path(folder), "incremental.db"), fresh_engine(Path(folder), "full.db")
-        assert state(incremental, score(incremental, SETTINGS, AS_OF, NOW)) == state(full, score(full, SETTINGS, AS_OF, NOW))
-        for serial, change in enumerate(sequence):
-            apply(incremental, change, serial)
-            apply(full, change, serial)
-            now = NOW + timedelta(minutes=serial + 1)
-            quick = score(incremental, SETTINGS, AS_OF, now)
-            assert quick.incremental
-            assert state(incremental, quick) == state(full, score(full, SETTINGS, AS_OF, now, full=True))
-        incremental.dispose()
-        full.dispose()
+        incremental_and_full(folder, sequence)
+
+
+def test_a_changed_first_price_reaches_the_later_orders_it_is_the_baseline_of():
+    first = min(range(len(ORDERS)), key=lambda n: (ORDERS[n].order_date, ORDERS[n].id))
+    with tempfile.TemporaryDirectory() as folder:
+        (report,) = incremental_and_full(folder, [("price", first, 250)])
+    order_month = f"{ORDERS[first].order_date:%Y-%m}"
+    assert any(card.period > order_month and card.supplier_id == ORDERS[first].vendor for card in report.changed)
+
+
+def test_one_changed_line_measures_only_the_windows_containing_its_month():
+    with tempfile.TemporaryDirectory() as folder:
+        (report,) = incremental_and_full(folder, [("line", 5, 1)])
+    due_month = f"{ORDERS[5].items[0].schedule_lines[0].due:%Y-%m}"
+    later = [p for p in (f"2026-{m:02d}" for m in range(1, 7)) if p >= due_month]
+    # the month itself and each later window (3- and 12-month) that contains it, for one supplier only
+    assert 0 < report.measured <= 1 + 2 * len(later)

@@ -56,7 +56,7 @@ def test_pipeline_is_idempotent_and_publishes_only_changes(engine, stand_ins):
         first_events = events(connection)
         assert read_cursor(connection, "sap.purchase_orders") == NOW - timedelta(seconds=app.settings.sap.settle_seconds)
     published = [e for e in first_events if e["event_type"] == "scorecard.published.v1"]
-    assert cards and len(published) == len(scored.cards) == scored.changed
+    assert cards and len(published) == len(scored.cards) == len(scored.changed)
     assert {card.window_months for card in scored.cards} == {1, 3, 12}
     assert len([e for e in first_events if e["event_type"] == "risk.raised.v1"]) == scored.raised > 0
     assert all(e["routing_key"] == f"{e['event_type'].rsplit('.', 1)[0]}.{e['supplier_id']}" for e in first_events)

@@ -1,6 +1,6 @@
 """Scoring on stored data, SQLite and PostgreSQL: signals raised and cleared once, explain agrees, commands work."""
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
@@ -12,10 +12,12 @@ from sandbox.serve import start_salesforce, start_sap
 from scheduler.bootstrap import App
 from scheduler.cli import cli
 from store.outbox import events
+from store.records import store_purchase_orders
 from store.risks import open_signals
 from store.scorecards import load_scorecards
 from sync.pipeline import run_sync
 from sync.scoring import explain, score
+from tests.support.records import changed_line, sap_records
 
 AS_OF = date(2026, 6, 30)
 NOW = datetime(2026, 7, 1, 6, tzinfo=timezone.utc)
@@ -48,7 +50,7 @@ def test_signals_are_raised_once_and_cleared_once(synced):
     assert {"threshold_breach", "crm_risk"} <= kinds
 
     again = score(engine, settings, AS_OF, NOW)
-    assert (again.raised, again.cleared, again.changed) == (0, 0, 0)
+    assert (again.raised, again.cleared, again.changed) == (0, 0, [])
 
     lenient = settings.model_copy(update={
         "scoring": settings.scoring.model_copy(update={"kpis": {
@@ -63,6 +65,21 @@ def test_signals_are_raised_once_and_cleared_once(synced):
     assert calm.raised == 0 and calm.cleared > 0 and remaining <= {"single_source", "concentration", "p_chart", "run_rule"}
     assert event_count(engine, "risk.cleared.v1") == calm.cleared
     assert score(engine, lenient, AS_OF, NOW).cleared == 0
+
+
+def test_a_changed_line_is_rescored_incrementally_as_a_full_run_would(synced):
+    engine, settings = synced.engine, synced.settings
+    orders, _ = sap_records(generate_sap(5, 14, seed=3, as_of=AS_OF))
+    score(engine, settings, AS_OF, NOW)
+    line = orders[7].items[0].schedule_lines[0]
+    with engine.begin() as connection:
+        store_purchase_orders(connection, [changed_line(orders[7], quantity=line.quantity * 3)])
+    quick = score(engine, settings, AS_OF, NOW + timedelta(hours=1))
+    assert quick.incremental and 0 < quick.measured < 20 and quick.changed
+    again = score(engine, settings, AS_OF, NOW + timedelta(hours=2), full=True)
+    assert not again.incremental and again.measured > 5 * quick.measured
+    assert again.changed == [] and sorted(c.model_dump_json() for c in again.cards) == sorted(
+        c.model_dump_json() for c in quick.cards)
 
 
 def test_explain_agrees_with_the_scorecard(synced):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
+from kombu.transport import filesystem, virtual
 
 from config.settings import BrokerSettings
 from domain.events import CONTENT_TYPE
@@ -51,6 +52,19 @@ def is_virtual(settings: BrokerSettings) -> bool:
     return settings.url.startswith(("filesystem", "memory"))
 
 
+class FolderTransport(filesystem.Transport):
+    """kombu's filesystem transport with its broker state (exchanges, bindings) per connection.
+
+    kombu keeps that state once per process and writes an exchange's routing table into the control
+    folder only for a binding new to the process: a second broker folder in one process, or a control
+    folder emptied under a running service, would get no table, and every message would be unroutable.
+    """
+
+    def __init__(self, client, **kwargs) -> None:  # noqa: ANN001, ANN003 - kombu's signature
+        super().__init__(client, **kwargs)
+        self.state = virtual.BrokerState()
+
+
 def broker_connection(settings: BrokerSettings) -> Connection:
     if settings.url.startswith("filesystem"):
         folder = Path(settings.folder)
@@ -59,7 +73,7 @@ def broker_connection(settings: BrokerSettings) -> Connection:
         options = {"data_folder_in": str(folder / "queues"), "data_folder_out": str(folder / "queues"),
                    "control_folder": str(folder / "control"), "processed_folder": str(folder / "processed"),
                    "store_processed": False}
-        return Connection(settings.url, transport_options=options)
+        return Connection(settings.url, transport=FolderTransport, transport_options=options)
     return Connection(settings.url, connect_timeout=settings.connect_timeout_s,
                       transport_options={"read_timeout": settings.confirm_timeout_s,
                                          "write_timeout": settings.confirm_timeout_s})

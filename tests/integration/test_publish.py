@@ -1,5 +1,6 @@
 """One publisher contract, run on the filesystem transport and on RabbitMQ, with real consumers."""
 import json
+import shutil
 import threading
 import uuid
 from datetime import timedelta
@@ -16,7 +17,7 @@ from store.outbox import backlog, dead_letters, events, replay
 from sync import relay
 from sync.consumer import DUPLICATE, HANDLED, STALE, EventConsumer
 from sync.envelope import enqueue
-from sync.publisher import Publisher, broker_connection
+from sync.publisher import Outgoing, Publisher, broker_connection
 from sync.relay import drain
 from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract, random_suppliers, scorecard
 from tests.support.tcp_proxy import TcpProxy
@@ -175,6 +176,17 @@ class TestPublisherContract:
         assert result.outcomes == {HANDLED: 4}
         assert sorted((e.subject, e.sequence) for e in handled) == sorted(
             (s, f"{n:020d}") for s in suppliers for n in (1, 2))
+
+
+def test_the_same_exchange_routes_in_each_broker_folder_of_one_process(tmp_path):
+    """kombu's filesystem transport keeps its bindings per process; each folder still gets its routing table."""
+    for n, folder in enumerate((tmp_path / "first", tmp_path / "second", tmp_path / "first")):
+        settings = BrokerSettings(folder=folder)
+        if n == 2:
+            shutil.rmtree(folder / "control")  # emptied under a running process: declared again
+        with Publisher(settings) as publisher:
+            assert publisher.publish_many([Outgoing(f"event-{n}", "scorecard.published.0000100001", "{}")]) == {f"event-{n}": None}
+    assert len(list((tmp_path / "second" / "queues").iterdir())) == len(BrokerSettings().queues)
 
 
 def test_unreachable_broker_keeps_rows_pending_without_counting_attempts(sqlite_engine, tmp_path):

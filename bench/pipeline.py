@@ -23,7 +23,7 @@ STAGES = ("sync", "score", "publish")
 
 
 def run_pipeline(folder: Path, sap_url: str, salesforce: list[str], full: bool) -> dict[str, tuple[int, float]]:
-    """Sync, score and publish; per stage, what it handled (records pulled, windows measured, events sent)
+    """Sync, score and publish; per stage, what it handled (records pulled, supplier-months tallied, events sent)
     and its seconds."""
     settings = load_settings(database={"url": f"sqlite:///{folder / 'bench.db'}"}, broker={"folder": folder / "broker"},
                              sap={"url": sap_url, "settle_seconds": 0},
@@ -38,7 +38,7 @@ def run_pipeline(folder: Path, sap_url: str, salesforce: list[str], full: bool) 
     done = time.perf_counter()
     app.engine.dispose()
     return {"sync": (sum(stream.pulled for stream in report.streams), synced - started),
-            "score": (scored.measured, measured - synced), "publish": (published.sent, done - measured)}
+            "score": (scored.tallied, measured - synced), "publish": (published.sent, done - measured)}
 
 
 def touch_one_percent(dataset: dict, seed: int = 1) -> dict:

@@ -1,6 +1,8 @@
 """Scorecards: KPI values, the score they give and its grade, for one supplier and period."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
+from decimal import Decimal
+from itertools import chain
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +26,46 @@ class KpiValues(BaseModel):
 
     def present(self) -> dict[str, float]:
         return {key: value for key in KPI_KEYS if (value := getattr(self, key)) is not None}
+
+
+@dataclass
+class Tally:
+    """What one supplier's month gives every KPI of a window containing it: counts, exact sums and the
+    values that medians and percentiles are taken from. A window's tally is the sum of its months'
+    (`mapping.kpis` fills them by the KPI rules and turns them into values)."""
+
+    due_lines: int = 0
+    on_time_lines: int = 0
+    in_full_lines: int = 0
+    filled: Decimal = Decimal(0)  # Σ min(received, ordered) over the lines due
+    ordered: Decimal = Decimal(0)
+    lead_times: list[int] = field(default_factory=list)  # days, of the complete lines
+    delay_days: int = 0  # summed over the complete lines
+    received: Decimal = Decimal(0)  # Σ101 − Σ102 posted
+    returned: Decimal = Decimal(0)  # Σ122 + Σ161 posted
+    moved: bool = False  # any receipt, reversal or return posted
+    price_paid_over: Decimal = Decimal(0)  # Σ (price − baseline) × qty over items with a baseline
+    price_base: Decimal = Decimal(0)  # Σ baseline × qty, same items
+    items_ordered: int = 0
+    confirmation_lags: list[int] = field(default_factory=list)  # days, of the items confirmed as of
+    confirmed_within: int = 0
+    actions_due: int = 0
+    actions_closed_in_time: int = 0
+
+    @classmethod
+    def total(cls, months: list["Tally"]) -> "Tally":
+        """The tally of a window: counts and sums added, values gathered, `moved` if any month moved."""
+        if len(months) == 1:
+            return months[0]
+        columns = zip(*[[getattr(month, name) for name in _TALLY_FIELDS] for month in months])
+        return cls(*[any(column) if name == "moved" else list(chain.from_iterable(column))
+                     if isinstance(column[0], list) else sum(column) for name, column in zip(_TALLY_FIELDS, columns)])
+
+    def is_empty(self) -> bool:
+        return not (self.due_lines or self.moved or self.items_ordered or self.actions_due)
+
+
+_TALLY_FIELDS = [f.name for f in fields(Tally)]
 
 
 @dataclass(frozen=True)

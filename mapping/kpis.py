@@ -12,6 +12,7 @@ from typing import Iterable, NamedTuple
 from domain.records import RECEIPT, RETURNS, REVERSAL
 from domain.deliveries import ActionDue, Movement, OrderedItem
 from domain.periods import period_of
+from domain.scorecards import Tally
 from mapping.deliveries import ZERO, LineFacts
 
 
@@ -99,32 +100,39 @@ class Deliveries:
     due_lines: int
 
 
-def deliveries(lines: list[LineFacts], window: DeliveryWindow) -> Deliveries:
-    """OTD, OTIF and fill rate over the lines due; lead time and delay over the complete ones only
-    (incomplete lines are left out there but count against OTD)."""
-    on_time = in_full = 0
-    filled = ordered = ZERO
-    leads, delays = [], []
+def tally_lines(tally: Tally, lines: Iterable[LineFacts], window: DeliveryWindow) -> Tally:
+    """Count the lines due: on time, in full, quantities filled; lead time and delay of the complete ones."""
     for line in lines:
         verdict = window.judge(line)
-        on_time += verdict.on_time
-        in_full += verdict.on_time and verdict.in_full
-        filled += min(verdict.received, line.ordered)
-        ordered += line.ordered
+        tally.due_lines += 1
+        tally.on_time_lines += verdict.on_time
+        tally.in_full_lines += verdict.on_time and verdict.in_full
+        tally.filled += min(verdict.received, line.ordered)
+        tally.ordered += line.ordered
         if verdict.completed_on is not None:
-            leads.append((verdict.completed_on - line.po_date).days)
-            delays.append((verdict.completed_on - line.due).days)
-    leads.sort()
+            tally.lead_times.append((verdict.completed_on - line.po_date).days)
+            tally.delay_days += (verdict.completed_on - line.due).days
+    return tally
+
+
+def delivery_figures(tally: Tally) -> Deliveries:
+    """OTD, OTIF and fill rate over the lines due; lead time and delay over the complete ones only
+    (incomplete lines are left out there but count against OTD)."""
+    leads = sorted(tally.lead_times)
     middle = len(leads) // 2
     return Deliveries(
-        otd_pct=_pct(on_time, len(lines)), otif_pct=_pct(in_full, len(lines)),
-        fill_rate_pct=_pct(float(filled), float(ordered)),
+        otd_pct=_pct(tally.on_time_lines, tally.due_lines), otif_pct=_pct(tally.in_full_lines, tally.due_lines),
+        fill_rate_pct=_pct(float(tally.filled), float(tally.ordered)),
         lead_time_days_mean=statistics.fmean(leads) if leads else None,
         lead_time_days_median=(float(leads[middle] if len(leads) % 2 else (leads[middle - 1] + leads[middle]) / 2)
                                if leads else None),
         lead_time_days_p90=nearest_rank(leads, 0.9) if leads else None,
-        delay_days_mean=statistics.fmean(delays) if delays else None,
-        on_time_lines=on_time, due_lines=len(lines))
+        delay_days_mean=tally.delay_days / len(leads) if leads else None,
+        on_time_lines=tally.on_time_lines, due_lines=tally.due_lines)
+
+
+def deliveries(lines: list[LineFacts], window: DeliveryWindow) -> Deliveries:
+    return delivery_figures(tally_lines(Tally(), lines, window))
 
 
 def on_time_delivery_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | None:
@@ -145,23 +153,31 @@ def nearest_rank(sorted_values: list[int], share: float) -> float:
     return float(sorted_values[int(rank) - 1])
 
 
-def quality_ppm(movements: Iterable[Movement]) -> float | None:
-    """Returned ÷ (Σ101 − Σ102) × 1,000,000 over the given movements (those posted in the period)."""
-    received = returned = Decimal(0)
-    seen = False
+def tally_movements(tally: Tally, movements: Iterable[Movement]) -> Tally:
+    """Receipts add, reversals take away, returns (122, 161) count as rejected; other movements are ignored."""
     for movement in movements:
         if movement.movement_type == RECEIPT:
-            received += movement.quantity
+            tally.received += movement.quantity
         elif movement.movement_type == REVERSAL:
-            received -= movement.quantity
+            tally.received -= movement.quantity
         elif movement.movement_type in RETURNS:
-            returned += movement.quantity
+            tally.returned += movement.quantity
         else:
             continue
-        seen = True
-    if not seen or received <= 0:
+        tally.moved = True
+    return tally
+
+
+def quality_figure(tally: Tally) -> float | None:
+    """Returned ÷ (Σ101 − Σ102) × 1,000,000; none without movements or with nothing net received."""
+    if not tally.moved or tally.received <= 0:
         return None
-    return float(returned / received * 1_000_000)
+    return float(tally.returned / tally.received * 1_000_000)
+
+
+def quality_ppm(movements: Iterable[Movement]) -> float | None:
+    """Over the given movements (those posted in the period)."""
+    return quality_figure(tally_movements(Tally(), movements))
 
 
 def baseline_prices(items: Iterable[OrderedItem]) -> dict[tuple[str, str, str], Decimal]:
@@ -196,16 +212,24 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def price_variance_pct(items: Iterable[OrderedItem], baselines: dict[tuple[str, str, str], Decimal]) -> float | None:
-    """Σ (price − baseline) × qty ÷ Σ baseline × qty over items with a baseline; negative = savings."""
-    paid = base = Decimal(0)
+def tally_prices(tally: Tally, items: Iterable[OrderedItem], baselines: dict[tuple[str, str, str], Decimal]) -> Tally:
+    """Paid over baseline and baseline value, over the items that have a baseline."""
     for item in items:
         baseline = baselines.get((item.supplier_id, item.po_id, item.item_id))
         if baseline is None:
             continue
-        paid += (item.unit_price - baseline) * item.quantity
-        base += baseline * item.quantity
-    return None if base == 0 else float(paid / base * 100)
+        tally.price_paid_over += (item.unit_price - baseline) * item.quantity
+        tally.price_base += baseline * item.quantity
+    return tally
+
+
+def price_figure(tally: Tally) -> float | None:
+    """Σ (price − baseline) × qty ÷ Σ baseline × qty; negative = savings."""
+    return None if tally.price_base == 0 else float(tally.price_paid_over / tally.price_base * 100)
+
+
+def price_variance_pct(items: Iterable[OrderedItem], baselines: dict[tuple[str, str, str], Decimal]) -> float | None:
+    return price_figure(tally_prices(Tally(), items, baselines))
 
 
 @dataclass(frozen=True)
@@ -214,16 +238,42 @@ class ConfirmationLag:
     confirmed_within_pct: float | None
 
 
+def tally_confirmations(tally: Tally, items: Iterable[OrderedItem], as_of: date, confirm_days: int) -> Tally:
+    """First confirmation − PO date of each item confirmed as of; unconfirmed items count as not
+    confirmed in time and are left out of the median."""
+    for item in items:
+        tally.items_ordered += 1
+        if item.first_confirmed_on is not None and item.first_confirmed_on <= as_of:
+            lag = (item.first_confirmed_on - item.order_date).days
+            tally.confirmation_lags.append(lag)
+            tally.confirmed_within += lag <= confirm_days
+    return tally
+
+
+def confirmation_figures(tally: Tally) -> ConfirmationLag:
+    lags = tally.confirmation_lags
+    return ConfirmationLag(float(statistics.median(lags)) if lags else None,
+                           _pct(tally.confirmed_within, tally.items_ordered))
+
+
 def confirmation_lag(items: list[OrderedItem], as_of: date, confirm_days: int) -> ConfirmationLag:
-    """First confirmation − PO date over items ordered in the period; unconfirmed items (as of) count as
-    not confirmed in time and are left out of the median."""
-    lags = sorted((item.first_confirmed_on - item.order_date).days for item in items
-                  if item.first_confirmed_on is not None and item.first_confirmed_on <= as_of)
-    within = sum(lag <= confirm_days for lag in lags)
-    return ConfirmationLag(float(statistics.median(lags)) if lags else None, _pct(within, len(items)))
+    """Over items ordered in the period."""
+    return confirmation_figures(tally_confirmations(Tally(), items, as_of, confirm_days))
+
+
+def tally_actions(tally: Tally, actions: Iterable[ActionDue], as_of: date) -> Tally:
+    """Actions due on or before `as_of`, and those closed by their due date; cancelled ones are left out."""
+    for action in actions:
+        if action.due_date <= as_of and not action.cancelled:
+            tally.actions_due += 1
+            tally.actions_closed_in_time += action.closed_on is not None and action.closed_on <= action.due_date
+    return tally
+
+
+def action_figure(tally: Tally) -> float | None:
+    return _pct(tally.actions_closed_in_time, tally.actions_due)
 
 
 def action_closure_pct(actions: Iterable[ActionDue], as_of: date) -> float | None:
-    """Actions closed by their due date ÷ actions due (on or before `as_of`); cancelled ones are left out."""
-    due = [a for a in actions if a.due_date <= as_of and not a.cancelled]
-    return _pct(sum(a.closed_on is not None and a.closed_on <= a.due_date for a in due), len(due))
+    """Actions closed by their due date ÷ actions due."""
+    return action_figure(tally_actions(Tally(), actions, as_of))

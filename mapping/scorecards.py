@@ -9,17 +9,22 @@ from config.settings import ScoringSettings
 from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
 from domain.performance import collector_paused
 from domain.periods import period_of, shift_period
-from domain.scorecards import KpiValues, Measured, Scorecard
+from domain.scorecards import KpiValues, Measured, Scorecard, Tally
 from mapping.benchmarks import percentile_ranks, velocity
 from mapping.deliveries import LineFacts, line_facts
 from mapping.kpis import (
     DeliveryWindow,
-    action_closure_pct,
+    action_figure,
     baseline_prices,
-    confirmation_lag,
-    deliveries,
-    price_variance_pct,
-    quality_ppm,
+    confirmation_figures,
+    delivery_figures,
+    price_figure,
+    quality_figure,
+    tally_actions,
+    tally_confirmations,
+    tally_lines,
+    tally_movements,
+    tally_prices,
 )
 from mapping.scoring import grade, kpi_scores, supplier_score
 from domain.suppliers import SupplierProfile
@@ -68,32 +73,47 @@ def activities(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], act
     return dict(found)
 
 
-def measure_window(activity: SupplierActivity, span: list[str], as_of: date, window: DeliveryWindow,
-                   confirm_days: int, baselines: dict) -> Measured:
-    """Every KPI over the periods in `span` taken together (not an average of monthly values)."""
-    lines = [line for period in span for line in activity.lines.get(period, ())]
-    ordered = [item for period in span for item in activity.ordered.get(period, ())]
-    times = deliveries(lines, window)
-    lag = confirmation_lag(ordered, as_of, confirm_days)
-    on_time = times.on_time_lines
+def month_tally(activity: SupplierActivity, period: str, as_of: date, window: DeliveryWindow, confirm_days: int,
+                baselines: dict) -> Tally:
+    """What the month gives every KPI: lines due, movements posted, items ordered and actions due in it."""
+    ordered = activity.ordered.get(period, ())
+    tally = tally_lines(Tally(), activity.lines.get(period, ()), window)
+    tally_movements(tally, activity.movements.get(period, ()))
+    tally_prices(tally, ordered, baselines)
+    tally_confirmations(tally, ordered, as_of, confirm_days)
+    return tally_actions(tally, activity.actions.get(period, ()), as_of)
+
+
+def measured_of(tally: Tally) -> Measured:
+    """Every KPI of a month's or a window's tally."""
+    times = delivery_figures(tally)
+    lag = confirmation_figures(tally)
     kpis = KpiValues(
         otd_pct=times.otd_pct,
         otif_pct=times.otif_pct,
         fill_rate_pct=times.fill_rate_pct,
         lead_time_days_mean=times.lead_time_days_mean,
         delay_days_mean=times.delay_days_mean,
-        quality_ppm=quality_ppm(m for period in span for m in activity.movements.get(period, ())),
-        price_variance_pct=price_variance_pct(ordered, baselines),
+        quality_ppm=quality_figure(tally),
+        price_variance_pct=price_figure(tally),
         confirmation_lag_days_median=lag.confirmation_lag_days_median,
-        action_closure_pct=action_closure_pct((a for period in span for a in activity.actions.get(period, ())), as_of),
+        action_closure_pct=action_figure(tally),
     )
     details = {"lead_time_days_median": times.lead_time_days_median, "lead_time_days_p90": times.lead_time_days_p90,
-               "confirmed_within_pct": lag.confirmed_within_pct, "lines_due": float(len(lines)),
-               "lines_on_time": float(on_time)}
-    return Measured(kpis, details, on_time, len(lines))
+               "confirmed_within_pct": lag.confirmed_within_pct, "lines_due": float(tally.due_lines),
+               "lines_on_time": float(tally.on_time_lines)}
+    return Measured(kpis, details, tally.on_time_lines, tally.due_lines)
+
+
+def measure_window(activity: SupplierActivity, span: list[str], as_of: date, window: DeliveryWindow,
+                   confirm_days: int, baselines: dict) -> Measured:
+    """Every KPI over the periods in `span` taken together (not an average of monthly values)."""
+    return measured_of(Tally.total([month_tally(activity, period, as_of, window, confirm_days, baselines)
+                                    for period in span]))
 
 
 Targets = list[tuple[str, int]]  # (period, window months) measured per supplier
+Tallies = dict[tuple[str, str], Tally]  # (supplier, month) → what the month gives the KPIs
 
 
 def targets(periods: list[str], windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> Targets:
@@ -101,36 +121,55 @@ def targets(periods: list[str], windows: Iterable[int] = (1,), history_periods: 
     return [(period, 1) for period in history_periods] + [(period, months) for period in periods for months in windows]
 
 
-def covering(wanted: Targets, touched: set[str] | None) -> Targets:
-    """The targets whose window contains a touched month: all of them when every month is touched."""
-    if touched is None:
-        return wanted
-    return [(period, months) for period, months in wanted if not touched.isdisjoint(window_periods(period, months))]
+def tally_months(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
+                 months: Iterable[str], as_of: date, window: DeliveryWindow, confirm_days: int,
+                 touched: dict[str, set[str] | None] | None = None) -> Tallies:
+    """The tally of each supplier's month with any activity. With `touched` (supplier → the months its
+    changed records feed, None for all), only those supplier-months. `ordered` must reach 12 months
+    before the earliest month (price baselines)."""
+    months = list(months)
+    with collector_paused():
+        ordered = list(ordered)
+        baselines = baseline_prices(ordered)
+        tallies = {}
+        for supplier, activity in activities(items, ordered, actions, as_of).items():
+            if touched is not None and supplier not in touched:
+                continue
+            chosen = touched[supplier] if touched is not None else None
+            for period in months if chosen is None else [p for p in months if p in chosen]:
+                tally = month_tally(activity, period, as_of, window, confirm_days, baselines)
+                if not tally.is_empty():
+                    tallies[(supplier, period)] = tally
+        return tallies
+
+
+def measure_windows(tallies: Tallies, wanted: Targets) -> dict[tuple[str, str, int], Measured]:
+    """(supplier, period, window months) → measured KPIs, for every supplier with a tally: each window
+    from the tallies of its months."""
+    by_supplier: dict[str, dict[str, Tally]] = defaultdict(dict)
+    for (supplier, period), tally in tallies.items():
+        by_supplier[supplier][period] = tally
+    spans = [(period, months, window_periods(period, months)) for period, months in wanted]
+    measured = {}
+    with collector_paused():
+        for supplier, mine in by_supplier.items():
+            for period, months, span in spans:
+                measured[(supplier, period, months)] = measured_of(
+                    Tally.total([tally for p in span if (tally := mine.get(p)) is not None]))
+    return measured
 
 
 def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
             periods: list[str], as_of: date, window: DeliveryWindow, confirm_days: int,
-            windows: Iterable[int] = (1,), history_periods: Iterable[str] = (),
-            touched: dict[str, set[str] | None] | None = None) -> dict[tuple[str, str, int], Measured]:
-    """(supplier, period, window months) → measured KPIs, for every supplier with any activity.
+            windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> dict[tuple[str, str, int], Measured]:
+    """(supplier, period, window months) → measured KPIs, for every supplier with activity in a month measured.
 
     `history_periods` get the monthly window only (for velocity and control charts). `ordered` must
-    reach 12 months before the earliest item it is to price (price baselines). With `touched`
-    (supplier → months its changed records feed), only those suppliers are measured, and only over
-    the windows containing one of those months.
+    reach 12 months before the earliest item it is to price (price baselines).
     """
     wanted = targets(periods, windows, history_periods)
-    with collector_paused():
-        ordered = list(ordered)
-        baselines = baseline_prices(ordered)
-        measured = {}
-        for supplier, activity in activities(items, ordered, actions, as_of).items():
-            if touched is not None and supplier not in touched:
-                continue
-            for period, months in wanted if touched is None else covering(wanted, touched[supplier]):
-                measured[(supplier, period, months)] = measure_window(
-                    activity, window_periods(period, months), as_of, window, confirm_days, baselines)
-        return measured
+    months = sorted({p for period, months in wanted for p in window_periods(period, months)})
+    return measure_windows(tally_months(items, ordered, actions, months, as_of, window, confirm_days), wanted)
 
 
 def segment_scales(scales: dict[str, KpiScale], weights: dict[str, float] | None) -> dict[str, KpiScale]:

@@ -109,7 +109,7 @@ def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
     report = score_job(app, as_date(as_of) or app.today(), full=full)
     mode = "incremental" if report.incremental else "full"
     click.echo(f"{len(report.cards)} scorecards computed, {len(report.changed)} changed "
-               f"({report.measured} windows measured, {mode}); "
+               f"({report.tallied} supplier-months tallied, {mode}); "
                f"risk signals raised {report.raised}, cleared {report.cleared}")
 
 

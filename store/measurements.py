@@ -1,14 +1,16 @@
-"""What incremental scoring keeps between runs: touched supplier-months, measurements, and the basis of the last run."""
+"""What incremental scoring keeps between runs: touched supplier-months, each month's tally, and the basis of the last run."""
+from dataclasses import asdict, fields
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, func, select, tuple_
+from sqlalchemy import Connection, delete, func, select
 
-from domain.scorecards import KpiValues, Measured
-from store.tables import dirty_suppliers, measurements, scoring_state
+from domain.scorecards import Tally
+from store.tables import dirty_suppliers, scoring_state, tallies
 from store.upsert import upsert
 
-MeasurementKey = tuple[str, str, int]  # supplier, period, window months
+TallyKey = tuple[str, str]  # supplier, month
 Touched = dict[str, set[str] | None]  # supplier → the months its changes touched (None: every month)
 
 
@@ -49,31 +51,39 @@ def save_basis(connection: Connection, as_of: date, settings_hash: str, now: dat
            ["id"])
 
 
-def load_measurements(connection: Connection) -> dict[tuple[str, str, int], Measured]:
-    rows = connection.execute(select(measurements)).mappings()
-    return {(r["supplier_id"], r["period"], r["window_months"]): Measured(
-        KpiValues(**r["kpis"]), r["details"], r["on_time_lines"], r["due_lines"]) for r in rows}
+def load_tallies(connection: Connection) -> dict[TallyKey, Tally]:
+    return {(row.supplier_id, row.period): _tally(row.tally) for row in connection.execute(select(tallies))}
 
 
-def save_measurements(connection: Connection, measured: dict[MeasurementKey, Measured],
-                      replaced: set[MeasurementKey] | None) -> None:
-    """Store measurements: all of them (`replaced` None), or in place of the `replaced` keys, which a supplier
-    without activity any more no longer has."""
+def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced: set[TallyKey] | None) -> None:
+    """Store tallies: all of them (`replaced` None), or in place of the `replaced` supplier-months, which
+    no longer have one when nothing happens in them any more."""
     if replaced is None:
-        connection.execute(delete(measurements))
+        connection.execute(delete(tallies))
     else:
-        m = measurements.c
-        for supplier, keys in _by_supplier(replaced).items():
-            connection.execute(delete(measurements).where(
-                m.supplier_id == supplier, tuple_(m.period, m.window_months).in_(keys)))
-    rows = [{"supplier_id": s, "period": p, "window_months": w, "kpis": m.kpis.model_dump(), "details": m.details,
-             "on_time_lines": m.on_time_lines, "due_lines": m.due_lines} for (s, p, w), m in measured.items()]
+        t = tallies.c
+        for supplier, periods in _by_supplier(replaced).items():
+            connection.execute(delete(tallies).where(t.supplier_id == supplier, t.period.in_(periods)))
+    rows = [{"supplier_id": supplier, "period": period, "tally": _json(tally)}
+            for (supplier, period), tally in found.items()]
     if rows:
-        connection.execute(measurements.insert(), rows)
+        connection.execute(tallies.insert(), rows)
 
 
-def _by_supplier(keys: Iterable[MeasurementKey]) -> dict[str, list[tuple[str, int]]]:
-    found: dict[str, list[tuple[str, int]]] = {}
-    for supplier, period, months in keys:
-        found.setdefault(supplier, []).append((period, months))
+def _by_supplier(keys: Iterable[TallyKey]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for supplier, period in keys:
+        found.setdefault(supplier, []).append(period)
     return found
+
+
+_EXACT = {f.name for f in fields(Tally) if f.type in (Decimal, "Decimal")}
+
+
+def _json(tally: Tally) -> dict:
+    """Exact sums as strings: a tally read back adds up to the same value to the last digit."""
+    return {name: str(value) if name in _EXACT else value for name, value in asdict(tally).items()}
+
+
+def _tally(stored: dict) -> Tally:
+    return Tally(**{name: Decimal(value) if name in _EXACT else value for name, value in stored.items()})

@@ -245,15 +245,11 @@ dirty_suppliers = Table(
     Column("period", String(7)),  # the month whose measurements a change touched; none: every month
 )
 
-measurements = Table(
-    "measurements", metadata,
+tallies = Table(
+    "tallies", metadata,
     Column("supplier_id", String(10), primary_key=True),
     Column("period", String(7), primary_key=True),
-    Column("window_months", Integer, primary_key=True),
-    Column("kpis", JSON, nullable=False),
-    Column("details", JSON, nullable=False),
-    Column("on_time_lines", Integer, nullable=False),
-    Column("due_lines", Integer, nullable=False),
+    Column("tally", JSON, nullable=False),  # what the month gives every KPI (domain.scorecards.Tally)
 )
 
 scoring_state = Table(

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from config import Settings
+from domain.deliveries import OrderedItem
 from domain.scorecards import Scorecard
 from mapping.explain import (
     RULES,
@@ -21,20 +22,21 @@ from mapping.kpis import DeliveryWindow, baseline_prices, months_before
 from mapping.risks import Condition, supplier_conditions
 from mapping.scorecards import (
     SupplierActivity,
+    Tallies,
     activities,
     build_scorecards,
-    covering,
     evaluation_period,
-    measure,
     measure_window,
+    measure_windows,
     month_periods,
     supplier_scales,
+    tally_months,
     targets,
     window_periods,
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
 from store.records import actions_due, item_histories, ordered_items, supplier_profiles
-from store.measurements import clear_dirty, dirty, last_basis, load_measurements, save_basis, save_measurements
+from store.measurements import Touched, clear_dirty, dirty, last_basis, load_tallies, save_basis, save_tallies
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
@@ -51,7 +53,7 @@ class ScoreReport:
     cleared: int
     actions: ActionReport
     incremental: bool
-    measured: int  # (supplier, period, window) measurements computed afresh
+    tallied: int  # supplier-months tallied afresh (every window is summed from the months' tallies)
 
 
 def delivery_window(settings: Settings) -> DeliveryWindow:
@@ -74,39 +76,35 @@ def basis_hash(settings: Settings) -> str:
 def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False) -> ScoreReport:
     """Scorecards over the configured months and windows, risk signals and the action loop.
 
-    Only the windows containing a month that changed records feed are measured again, when the last
-    run had the same as-of date and measurement settings; otherwise (or with `full`) every window is.
-    Scores, segments, percentiles and signals are always rebuilt from all measurements, so an
+    Each supplier-month is tallied once (what it gives every KPI) and each window summed from its
+    months' tallies. Only the supplier-months that changed records feed are tallied again, when the
+    last run had the same as-of date and measurement settings; otherwise (or with `full`) all are.
+    Windows, scores, segments, percentiles and signals are always rebuilt from all tallies, so an
     incremental run gives what a full one would.
     """
     scoring = settings.scoring
     periods = month_periods(as_of, scoring.months)
     reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
     history = window_periods(periods[0], reach)[:-1]
-    start = first_day(history[0] if history else periods[0])
+    months = history + periods
+    wanted = targets(periods, scoring.windows, history)
     with engine.begin() as connection:
         upto, touched = dirty(connection)
         incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
-        only = set(touched) if incremental else None
-        items = item_histories(connection, start, as_of, only)
-        ordered = ordered_items(connection, months_before(start, 12), as_of)
-        actions = actions_due(connection, start, as_of)
+        ordered = ordered_items(connection, months_before(first_day(months[0]), 12), as_of)
         profiles = supplier_profiles(connection)
         last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
         segments = segment_suppliers(last_year, profiles, settings.segmentation)
-        measured = measure(items, [i for i in ordered if only is None or i.supplier_id in only],
-                           [a for a in actions if only is None or a.supplier_id in only], periods, as_of,
-                           delivery_window(settings), settings.delivery.confirm_days, scoring.windows, history,
-                           touched if incremental else None)
-        remeasured = len(measured)
         if incremental:
-            wanted = targets(periods, scoring.windows, history)
-            replaced = {(supplier, period, months) for supplier, months_touched in touched.items()
-                        for period, months in covering(wanted, months_touched)}
-            save_measurements(connection, measured, replaced)
-            measured = load_measurements(connection)
+            changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
+            fresh = _tally(connection, settings, as_of, ordered, changed_months, touched) if changed_months else {}
+            save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items()
+                                             for p in (chosen or months)})
+            tallies = load_tallies(connection)
         else:
-            save_measurements(connection, measured, None)
+            fresh = tallies = _tally(connection, settings, as_of, ordered, months)
+            save_tallies(connection, tallies, None)
+        measured = measure_windows(tallies, wanted)
         cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
         changed = save_scorecards(connection, cards, now)
         enqueue_many(connection, settings.broker,
@@ -119,11 +117,22 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
         clear_dirty(connection, upto)
         save_basis(connection, as_of, basis_hash(settings), now)
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
-                              "suppliers_touched": len(only) if incremental else None, "measured": remeasured,
+                              "suppliers_touched": len(touched) if incremental else None, "months_tallied": len(fresh),
                               "scorecards": len(cards), "changed": len(changed), "signals_raised": raised,
                               "signals_cleared": cleared, "actions_opened": actions_report.opened,
                               "actions_escalated": actions_report.escalated, "actions_closed": actions_report.closed})
-    return ScoreReport(cards, changed, raised, cleared, actions_report, incremental, remeasured)
+    return ScoreReport(cards, changed, raised, cleared, actions_report, incremental, len(fresh))
+
+
+def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],
+           touched: Touched | None = None) -> Tallies:
+    """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months."""
+    start = first_day(months[0])
+    only = None if touched is None else set(touched)
+    return tally_months(item_histories(connection, start, as_of, only),
+                        [i for i in ordered if only is None or i.supplier_id in only],
+                        [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
+                        months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,

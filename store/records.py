@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable, NamedTuple
 
-from sqlalchemy import Connection, delete, func, select, true, tuple_
+from sqlalchemy import ColumnElement, Connection, and_, delete, false, func, or_, select, true, tuple_
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
 from domain.suppliers import SupplierProfile
@@ -153,26 +153,33 @@ def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:
     return {row.vendor_id: SupplierProfile(*row) for row in rows}
 
 
-def item_histories(connection: Connection, due_from: date, as_of: date,
-                   suppliers: Iterable[str] | None = None) -> list[ItemHistory]:
-    """Items with a line due or a movement posted in `[due_from, as_of]`, with all their lines and movements."""
-    line_rows = select(schedule_lines.c.po_id, schedule_lines.c.item_id, schedule_lines.c.line_id,
-                       schedule_lines.c.due_date, schedule_lines.c.quantity,
-                       purchase_orders.c.vendor_id, purchase_orders.c.order_date) \
-        .join(purchase_orders, purchase_orders.c.po_id == schedule_lines.c.po_id)
-    wanted_items = select(schedule_lines.c.po_id, schedule_lines.c.item_id) \
-        .where(schedule_lines.c.due_date >= due_from, schedule_lines.c.due_date <= as_of) \
-        .union(select(goods_movements.c.po_id, goods_movements.c.item_id)
-               .where(goods_movements.c.posting_date >= due_from, goods_movements.c.posting_date <= as_of))
-    line_rows = line_rows.where(tuple_(schedule_lines.c.po_id, schedule_lines.c.item_id).in_(wanted_items))
-    movement_rows = select(goods_movements).where(
-        tuple_(goods_movements.c.po_id, goods_movements.c.item_id).in_(wanted_items),
-        goods_movements.c.posting_date <= as_of)
+def item_histories(connection: Connection, due_from: date, as_of: date, suppliers: Iterable[str] | None = None,
+                   spans: dict[str, list[tuple[date, date]]] | None = None) -> list[ItemHistory]:
+    """Items with a line due or a movement posted in `[due_from, as_of]`, with all their lines and movements.
+
+    `suppliers` keeps those of the given suppliers; `spans` (supplier → date ranges) only the items of
+    those suppliers with a line due or a movement posted in one of its ranges.
+    """
+    po, sl, gm = purchase_orders.c, schedule_lines.c, goods_movements.c
+    line_rows = select(sl.po_id, sl.item_id, sl.line_id, sl.due_date, sl.quantity, po.vendor_id, po.order_date) \
+        .join(purchase_orders, po.po_id == sl.po_id)
+    due_items = select(sl.po_id, sl.item_id).where(sl.due_date >= due_from, sl.due_date <= as_of)
+    posted_items = select(gm.po_id, gm.item_id).where(gm.posting_date >= due_from, gm.posting_date <= as_of)
+    if spans is not None:
+        orders = purchase_orders.alias("spanned_orders")
+        due_items = due_items.join(orders, orders.c.po_id == sl.po_id) \
+            .where(_within(spans, orders.c.vendor_id, sl.due_date))
+        posted_items = posted_items.join(orders, orders.c.po_id == gm.po_id) \
+            .where(_within(spans, orders.c.vendor_id, gm.posting_date))
+        suppliers = list(spans)
+    wanted_items = due_items.union(posted_items)
+    line_rows = line_rows.where(tuple_(sl.po_id, sl.item_id).in_(wanted_items))
+    movement_rows = select(goods_movements).where(tuple_(gm.po_id, gm.item_id).in_(wanted_items),
+                                                  gm.posting_date <= as_of)
     if suppliers is not None:
         chosen = list(suppliers)
-        line_rows = line_rows.where(purchase_orders.c.vendor_id.in_(chosen))
-        movement_rows = movement_rows.where(goods_movements.c.po_id.in_(
-            select(purchase_orders.c.po_id).where(purchase_orders.c.vendor_id.in_(chosen))))
+        line_rows = line_rows.where(po.vendor_id.in_(chosen))
+        movement_rows = movement_rows.where(gm.po_id.in_(select(po.po_id).where(po.vendor_id.in_(chosen))))
     heads: dict[tuple[str, str], tuple[str, date]] = {}
     lines: dict[tuple[str, str], list[LineOrder]] = defaultdict(list)
     for row in connection.execute(line_rows):
@@ -188,6 +195,12 @@ def item_histories(connection: Connection, due_from: date, as_of: date,
     return [ItemHistory(supplier_id=heads[key][0], po_id=key[0], item_id=key[1], po_date=heads[key][1],
                         lines=tuple(lines[key]), movements=tuple(movements.get(key, ())))
             for key in heads]
+
+
+def _within(spans: dict[str, list[tuple[date, date]]], vendor: ColumnElement, day: ColumnElement) -> ColumnElement:
+    """The vendor is one of the suppliers and the day in one of its ranges."""
+    return or_(false(), *(and_(vendor == supplier, day.between(first, last))
+                          for supplier, ranges in spans.items() for first, last in ranges))
 
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date,

@@ -3,12 +3,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Iterable
 
 from sqlalchemy import Connection, Engine
 
 from config import Settings
 from domain.deliveries import OrderedItem
+from domain.periods import shift_period
 from domain.scorecards import Scorecard
 from mapping.explain import (
     RULES,
@@ -63,6 +65,18 @@ def delivery_window(settings: Settings) -> DeliveryWindow:
 
 def first_day(period: str) -> date:
     return date.fromisoformat(f"{period}-01")
+
+
+def month_spans(months: Iterable[str]) -> list[tuple[date, date]]:
+    """Date ranges covering the months, consecutive months in one range."""
+    spans: list[tuple[date, date]] = []
+    for period in sorted(months):
+        first, after = first_day(period), first_day(shift_period(period, 1))
+        if spans and spans[-1][1] + timedelta(days=1) == first:
+            spans[-1] = (spans[-1][0], after - timedelta(days=1))
+        else:
+            spans.append((first, after - timedelta(days=1)))
+    return spans
 
 
 def basis_hash(settings: Settings) -> str:
@@ -129,7 +143,9 @@ def _tally(connection: Connection, settings: Settings, as_of: date, ordered: lis
     """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months."""
     start = first_day(months[0])
     only = None if touched is None else set(touched)
-    return tally_months(item_histories(connection, start, as_of, only),
+    spans = None if touched is None else {supplier: month_spans(set(chosen or months) & set(months))
+                                          for supplier, chosen in touched.items()}
+    return tally_months(item_histories(connection, start, as_of, spans=spans),
                         [i for i in ordered if only is None or i.supplier_id in only],
                         [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
                         months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)

@@ -46,6 +46,12 @@ from sync.envelope import enqueue_many
 
 log = logging.getLogger("srm_bridge.sync.scoring")
 
+# An incremental run reads the items of the touched supplier-months; with more date ranges than this it
+# reads the touched suppliers whole (one condition per range is more than a planner handles well), and
+# with more suppliers than this everyone's (an IN list that long meets bind-parameter limits).
+READ_BY_MONTH_UP_TO = 200
+READ_BY_SUPPLIER_UP_TO = 5000
+
 
 @dataclass
 class ScoreReport:
@@ -142,10 +148,12 @@ def _tally(connection: Connection, settings: Settings, as_of: date, ordered: lis
            touched: Touched | None = None) -> Tallies:
     """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months."""
     start = first_day(months[0])
-    only = None if touched is None else set(touched)
-    spans = None if touched is None else {supplier: month_spans(set(chosen or months) & set(months))
-                                          for supplier, chosen in touched.items()}
-    return tally_months(item_histories(connection, start, as_of, spans=spans),
+    only = None if touched is None or len(touched) > READ_BY_SUPPLIER_UP_TO else set(touched)
+    spans = None if only is None else {supplier: month_spans(set(chosen or months) & set(months))
+                                       for supplier, chosen in touched.items()}
+    if spans is not None and sum(map(len, spans.values())) > READ_BY_MONTH_UP_TO:
+        spans = None
+    return tally_months(item_histories(connection, start, as_of, only, spans),
                         [i for i in ordered if only is None or i.supplier_id in only],
                         [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
                         months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)

@@ -13,6 +13,7 @@ from store.actions import find_actions
 from store.db import create_engine_for, upgrade
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.risks import open_signals
+from sync import scoring
 from sync.scoring import score
 from tests.support.records import changed_line, sap_records
 
@@ -121,6 +122,15 @@ def incremental_and_full(folder: str, sequence) -> list:
 def test_incremental_equals_full_recompute(sequence):
     with tempfile.TemporaryDirectory() as folder:
         incremental_and_full(folder, sequence)
+
+
+def test_many_touched_suppliers_or_months_are_read_whole_with_the_same_result(monkeypatch):
+    monkeypatch.setattr(scoring, "READ_BY_MONTH_UP_TO", 0)
+    with tempfile.TemporaryDirectory() as folder:
+        incremental_and_full(folder, [("line", 5, 1), ("due", 9, 40)])
+    monkeypatch.setattr(scoring, "READ_BY_SUPPLIER_UP_TO", 0)
+    with tempfile.TemporaryDirectory() as folder:
+        incremental_and_full(folder, [("return", 3, 2), ("price", 11, 90)])
 
 
 def test_a_changed_first_price_reaches_the_later_orders_it_is_the_baseline_of():

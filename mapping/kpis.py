@@ -3,6 +3,7 @@
 A period with no activity for a KPI gives `None` (n/a), never 100 and never 0.
 """
 import statistics
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date, timedelta
@@ -192,12 +193,11 @@ def baseline_prices(items: Iterable[OrderedItem]) -> dict[tuple[str, str, str], 
     baselines = {}
     for history in by_material.values():
         history.sort(key=lambda i: (i.order_date, i.po_id, i.item_id))
+        dates = [earlier.order_date for earlier in history]
         for item in history:
-            window_start = months_before(item.order_date, 12)
-            first = next((earlier for earlier in history
-                          if window_start <= earlier.order_date < item.order_date), None)
-            if first is not None:
-                baselines[(item.supplier_id, item.po_id, item.item_id)] = first.unit_price
+            first = bisect_left(dates, months_before(item.order_date, 12))
+            if dates[first] < item.order_date:
+                baselines[(item.supplier_id, item.po_id, item.item_id)] = history[first].unit_price
     return baselines
 
 

@@ -52,9 +52,9 @@ def with_ratio(result: Result, reference: Result) -> Result:
 
 
 def report(results: list[Result]) -> None:
-    print(f"{'stage':28} {'records':>9} {'seconds':>8} {'rec/s':>10} {'rss MB':>7} {'ratio':>6}  reference")
+    print(f"{'stage':36} {'records':>9} {'seconds':>8} {'rec/s':>10} {'rss MB':>7} {'ratio':>6}  reference")
     for r in results:
         ratio = "" if r.ratio is None else f"{r.ratio:.2f}"
-        print(f"{r.name:28} {r.records:9} {r.seconds:8.2f} {r.records_per_s:10.0f} {r.peak_rss_mb:7.0f} {ratio:>6}  {r.reference or ''}")
+        print(f"{r.name:36} {r.records:9} {r.seconds:8.2f} {r.records_per_s:10.0f} {r.peak_rss_mb:7.0f} {ratio:>6}  {r.reference or ''}")
     RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
     print(f"\nwritten to {RESULTS}")

@@ -81,18 +81,20 @@ def main(suppliers: int, months: int, runs: int = 3) -> list[Result]:
             everywhere = [full_then_incremental(dataset, salesforce, None) for _ in range(runs)]
             recent = [full_then_incremental(dataset, salesforce, months_before(AS_OF, 2)) for _ in range(runs)]
     fulls = [full for full, _ in everywhere + recent]
+    peak = own_peak_rss_mb()
+
+    def result(name: str, handled: int, seconds: float, reference: str | None = None,
+               ratio: float | None = None) -> Result:
+        return Result(name, handled, round(seconds, 3), round(handled / seconds, 1), peak, reference, ratio)
+
     results = []
     for label, stage in (("end_to_end", None), *((stage, stage) for stage in STAGES)):
         full = fastest(fulls, stage)
-        results.append(Result(f"{label}_full", full[0], round(full[1], 3), round(full[0] / full[1], 1), 0.0))
+        results.append(result(f"{label}_full", *full))
         for suffix, runs_of in (("", everywhere), ("_recent", recent)):
-            incremental = fastest([run for _, run in runs_of], stage)
-            results.append(Result(f"{label}_incremental_1pct{suffix}", incremental[0], round(incremental[1], 3),
-                                  round(incremental[0] / incremental[1], 1), 0.0, f"{label}_full",
-                                  round(incremental[1] / full[1], 4)))
-    peak = own_peak_rss_mb()
-    for result in results:
-        result.peak_rss_mb = peak
+            handled, seconds = fastest([run for _, run in runs_of], stage)
+            results.append(result(f"{label}_incremental_1pct{suffix}", handled, seconds, f"{label}_full",
+                                  round(seconds / full[1], 4)))
     return results
 
 

@@ -51,15 +51,6 @@ class LineFacts:
                 total += quantity
         return total
 
-    def completed_on(self, threshold: Decimal) -> date | None:
-        """First day the cumulative received quantity reaches `threshold`."""
-        total = Decimal(0)
-        for day, quantity in sorted(self.receipts):
-            total += quantity
-            if total >= threshold:
-                return day
-        return None
-
 
 def _net_receipts(movements: list[Movement]) -> list[tuple[Movement, Decimal]]:
     """101s with what is left of each after the 102s, in posting order."""

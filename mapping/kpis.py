@@ -12,7 +12,6 @@ from typing import Iterable, NamedTuple
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
 from domain.deliveries import ActionDue, Movement, OrderedItem
-from domain.periods import period_of
 from domain.scorecards import Tally
 from mapping.deliveries import ZERO, LineFacts
 
@@ -78,10 +77,6 @@ class DeliveryWindow:
         return self.judge(line).completed_on
 
 
-def due_lines(lines: Iterable[LineFacts], period: str, as_of: date) -> list[LineFacts]:
-    return [line for line in lines if line.due <= as_of and period_of(line.due) == period]
-
-
 def _pct(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else 100 * numerator / denominator
 
@@ -120,13 +115,11 @@ def delivery_figures(tally: Tally) -> Deliveries:
     """OTD, OTIF and fill rate over the lines due; lead time and delay over the complete ones only
     (incomplete lines are left out there but count against OTD)."""
     leads = sorted(tally.lead_times)
-    middle = len(leads) // 2
     return Deliveries(
         otd_pct=_pct(tally.on_time_lines, tally.due_lines), otif_pct=_pct(tally.in_full_lines, tally.due_lines),
         fill_rate_pct=_pct(float(tally.filled), float(tally.ordered)),
         lead_time_days_mean=statistics.fmean(leads) if leads else None,
-        lead_time_days_median=(float(leads[middle] if len(leads) % 2 else (leads[middle - 1] + leads[middle]) / 2)
-                               if leads else None),
+        lead_time_days_median=float(statistics.median(leads)) if leads else None,
         lead_time_days_p90=nearest_rank(leads, 0.9) if leads else None,
         delay_days_mean=tally.delay_days / len(leads) if leads else None,
         on_time_lines=tally.on_time_lines, due_lines=tally.due_lines)

@@ -77,7 +77,7 @@ def _by_supplier(keys: Iterable[TallyKey]) -> dict[str, list[str]]:
     return found
 
 
-_EXACT = {f.name for f in fields(Tally) if f.type in (Decimal, "Decimal")}
+_EXACT = {f.name for f in fields(Tally) if f.type is Decimal}
 
 
 def _json(tally: Tally) -> dict:

@@ -11,14 +11,28 @@ class LineOrder:
     ordered: Decimal
 
 
+def sap_number(value: str) -> tuple[int, int, str]:
+    """Order of SAP numbers (documents, orders, items, lines): numeric ones by value, others after them by text."""
+    if value.isdigit():
+        digits = value.lstrip("0")
+        return 0, len(digits), digits
+    return 1, 0, value
+
+
 @dataclass(frozen=True)
 class Movement:
-    key: tuple[str, int, int]
+    key: tuple[str, int, int]  # document, year, line
     movement_type: str
     posting_date: date
     quantity: Decimal
     schedule_line: str | None = None
     reverses: tuple[str, int, int] | None = None
+
+    @property
+    def order(self) -> tuple:
+        """Movement order: posting date, then document year, number and line ("earlier" is earlier here)."""
+        document, year, line = self.key
+        return self.posting_date, year, sap_number(document), line
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ class Tally:
     (`mapping.kpis` fills them by the KPI rules and turns them into values)."""
 
     due_lines: int = 0
+    judged_lines: int = 0  # due lines whose window has closed, or that are already on time (OTD, OTIF count these)
     on_time_lines: int = 0
     in_full_lines: int = 0
     filled: Decimal = Decimal(0)  # Σ min(received, ordered) over the lines due
@@ -70,12 +71,14 @@ _TALLY_FIELDS = [f.name for f in fields(Tally)]
 
 @dataclass(frozen=True)
 class Measured:
-    """KPI values of one supplier over one period, with the counts the control chart needs."""
+    """KPI values of one supplier over one period, with the counts the control chart needs; `active` when
+    anything happened in it (a period without any activity has no scorecard)."""
 
     kpis: KpiValues
     details: dict[str, float | None] = field(default_factory=dict)
     on_time_lines: int = 0
-    due_lines: int = 0
+    judged_lines: int = 0
+    active: bool = False
 
 
 class Scorecard(BaseModel):
@@ -90,7 +93,8 @@ class Scorecard(BaseModel):
     as_of: date
     kpis: KpiValues
     details: dict[str, float | None] = Field(default_factory=dict, description=(
-        "lead_time_days_median, lead_time_days_p90, confirmed_within_pct, lines_due, lines_on_time"))
+        "lead_time_days_median, lead_time_days_p90, confirmed_within_pct, lines_due, lines_open (due, window "
+        "not closed, not yet on time: not in OTD or OTIF), lines_on_time"))
     kpi_scores: dict[str, float]
     score: float | None
     grade: str | None

@@ -1,13 +1,18 @@
-"""From one PO item's schedule lines and goods movements to per-line delivery facts.
+"""From one PO item's schedule lines and goods movements to per-line delivery facts, as of a date.
 
 The rules (DESIGN.md, KPI semantics) in one place:
-- movements posted after `as_of` do not exist yet;
-- 101 adds; a 102 cancels the 101 it references, or else the most recent earlier 101
-  quantities on the same item; cancelled quantities count as never received;
-- a receipt naming no schedule line fills the item's open lines in due-date order
-  (any excess lands on the last line);
-- 122 and 161 are returns: they never reduce the received quantity, they mark the line that
-  received the goods (the named line, else the line of the latest receipt before the return).
+- movements are taken in movement order (posting date, then document year, number and line);
+  those posted after `as_of` do not exist yet;
+- reversals: first each 102 that names its 101 (`reverses`) cancels that 101, and nothing else (an
+  excess cancels nothing and is reported as an anomaly); then the 102s that name none, in movement
+  order, cancel the most recent earlier 101 quantities still uncancelled. Cancelled quantities
+  count as never received;
+- a receipt naming no schedule line of the item fills its lines in due-date order, each until
+  fully received; any excess goes to the last line;
+- 122 and 161 are returns: they never reduce the received quantity, they mark lines as not in
+  full. A return naming no line of the item is charged to the lines of the most recent receipts
+  posted on or before its posting date: most recent receipt first, within a receipt the line it
+  filled last first, each line up to what it got from that receipt; any rest to the last line.
 """
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,7 +24,7 @@ from domain.deliveries import LineOrder, Movement
 from domain.records import RECEIPT, RETURNS, REVERSAL
 
 ZERO = Decimal(0)
-POSTING_ORDER = attrgetter("posting_date", "key")
+MOVEMENT_ORDER = attrgetter("order")
 
 
 @dataclass(slots=True)
@@ -32,6 +37,7 @@ class LineFacts:
     po_date: date
     due: date
     ordered: Decimal
+    as_of: date
     receipts: list[tuple[date, Decimal]] = field(default_factory=list)
     returned: Decimal = Decimal(0)
     judged_by: object = field(default=None, repr=False, compare=False)  # the DeliveryWindow behind `verdict`
@@ -52,59 +58,115 @@ class LineFacts:
         return total
 
 
-def _net_receipts(movements: list[Movement]) -> list[tuple[Movement, Decimal]]:
-    """101s with what is left of each after the 102s, in posting order."""
+@dataclass(frozen=True)
+class Anomaly:
+    """A movement the rules could apply only in part: `quantity` of it had no effect, for `reason`."""
+
+    po_id: str
+    item_id: str
+    document: tuple[str, int, int]
+    movement_type: str
+    quantity: Decimal
+    reason: str
+
+
+@dataclass
+class ItemFacts:
+    """The facts of one PO item's schedule lines, and the movements that could not be applied in full."""
+
+    lines: list[LineFacts]
+    anomalies: list[Anomaly] = field(default_factory=list)
+
+
+def _net_receipts(po_id: str, item_id: str, movements: list[Movement],
+                  anomalies: list[Anomaly]) -> list[tuple[Movement, Decimal]]:
+    """The 101s in movement order, each with what is left of it after the 102s (those left with nothing dropped)."""
     receipts = [m for m in movements if m.movement_type == RECEIPT]
     if len(receipts) > 1:
-        receipts.sort(key=POSTING_ORDER)
-    if not any(m.movement_type == REVERSAL for m in movements):
+        receipts.sort(key=MOVEMENT_ORDER)
+    reversals = [m for m in movements if m.movement_type == REVERSAL]
+    if not reversals:
         return [(m, m.quantity) for m in receipts]
+    reversals.sort(key=MOVEMENT_ORDER)
     remaining = {m.key: m.quantity for m in receipts}
-    by_key = {m.key: m for m in receipts}
-    for reversal in sorted((m for m in movements if m.movement_type == REVERSAL), key=POSTING_ORDER):
-        to_cancel = reversal.quantity
-        if reversal.reverses in by_key:
-            cancelled = min(to_cancel, remaining[reversal.reverses])
-            remaining[reversal.reverses] -= cancelled
-            to_cancel -= cancelled
+    for reversal in reversals:
+        if reversal.reverses is None:
+            continue
+        own = remaining.get(reversal.reverses)
+        cancelled = ZERO if own is None else min(reversal.quantity, own)
+        if own is not None:
+            remaining[reversal.reverses] = own - cancelled
+        if cancelled < reversal.quantity:
+            reference = "/".join(map(str, reversal.reverses))
+            anomalies.append(Anomaly(po_id, item_id, reversal.key, REVERSAL, reversal.quantity - cancelled, (
+                f"reverses {reference}, which is not a receipt of this item" if own is None else
+                f"reverses {reference}, which had only {own} left to cancel")))
+    for reversal in reversals:
+        if reversal.reverses is not None:
+            continue
+        left, position = reversal.quantity, reversal.order
         for receipt in reversed(receipts):
-            if to_cancel <= 0:
+            if left <= 0:
                 break
-            if receipt.posting_date <= reversal.posting_date and remaining[receipt.key] > 0:
-                cancelled = min(to_cancel, remaining[receipt.key])
+            if receipt.order < position and remaining[receipt.key] > 0:
+                cancelled = min(left, remaining[receipt.key])
                 remaining[receipt.key] -= cancelled
-                to_cancel -= cancelled
+                left -= cancelled
+        if left > 0:
+            anomalies.append(Anomaly(po_id, item_id, reversal.key, REVERSAL, left,
+                                     "reverses more than the uncancelled receipts before it"))
     return [(m, remaining[m.key]) for m in receipts if remaining[m.key] > 0]
 
 
 def line_facts(po_id: str, item_id: str, po_date: date, lines: Iterable[LineOrder],
-               movements: Iterable[Movement], as_of: date) -> list[LineFacts]:
+               movements: Iterable[Movement], as_of: date) -> ItemFacts:
     ordered_lines = sorted(lines, key=lambda line: (line.due, line.line_id))
-    facts = {line.line_id: LineFacts(po_id, item_id, line.line_id, po_date, line.due, line.ordered) for line in ordered_lines}
+    facts = {line.line_id: LineFacts(po_id, item_id, line.line_id, po_date, line.due, line.ordered, as_of)
+             for line in ordered_lines}
     if not facts:
-        return []
+        return ItemFacts([])
     known = [m for m in movements if m.posting_date <= as_of]
-    allocations: list[tuple[date, tuple, str]] = []
-    for receipt, quantity in _net_receipts(known):
-        if receipt.schedule_line in facts:
-            facts[receipt.schedule_line].receipts.append((receipt.posting_date, quantity))
-            allocations.append((receipt.posting_date, receipt.key, receipt.schedule_line))
+    anomalies: list[Anomaly] = []
+    fills: list[tuple[Movement, list[tuple[str, Decimal]]]] = []  # each net receipt and what it gave each line
+    for receipt, quantity in _net_receipts(po_id, item_id, known, anomalies):
+        gave = [(receipt.schedule_line, quantity)] if receipt.schedule_line in facts \
+            else _fill_in_due_order(quantity, ordered_lines, facts)
+        for line_id, share in gave:
+            facts[line_id].receipts.append((receipt.posting_date, share))
+        fills.append((receipt, gave))
+    for returned in sorted((m for m in known if m.movement_type in RETURNS), key=MOVEMENT_ORDER):
+        if returned.schedule_line in facts:
+            facts[returned.schedule_line].returned += returned.quantity
+        else:
+            _charge_return(returned, fills, facts, ordered_lines[-1].line_id)
+    return ItemFacts(list(facts.values()), anomalies)
+
+
+def _fill_in_due_order(quantity: Decimal, ordered_lines: list[LineOrder],
+                       facts: dict[str, LineFacts]) -> list[tuple[str, Decimal]]:
+    """What a receipt naming no line gives each line: each in due order until fully received, the rest to the last."""
+    gave = []
+    for line in ordered_lines[:-1]:
+        room = line.ordered - facts[line.line_id].received
+        if quantity > 0 and room > 0:
+            gave.append((line.line_id, min(quantity, room)))
+            quantity -= gave[-1][1]
+    if quantity > 0:
+        gave.append((ordered_lines[-1].line_id, quantity))
+    return gave
+
+
+def _charge_return(returned: Movement, fills: list[tuple[Movement, list[tuple[str, Decimal]]]],
+                   facts: dict[str, LineFacts], last: str) -> None:
+    """Most recent receipt on or before the return first; within it the line filled last first."""
+    left = returned.quantity
+    for receipt, gave in reversed(fills):
+        if receipt.posting_date > returned.posting_date:
             continue
-        for line in ordered_lines:
-            target = facts[line.line_id]
-            room = line.ordered - target.received
-            is_last = line is ordered_lines[-1]
-            if quantity <= 0 or (room <= 0 and not is_last):
-                continue
-            share = quantity if is_last else min(quantity, room)
-            target.receipts.append((receipt.posting_date, share))
-            allocations.append((receipt.posting_date, receipt.key, line.line_id))
-            quantity -= share
-    returns = [m for m in known if m.movement_type in RETURNS]
-    if returns:
-        allocations.sort()
-    for returned in returns:
-        line_id = returned.schedule_line if returned.schedule_line in facts else next(
-            (line for day, _, line in reversed(allocations) if day <= returned.posting_date), ordered_lines[0].line_id)
-        facts[line_id].returned += returned.quantity
-    return list(facts.values())
+        for line_id, got in reversed(gave):
+            charged = min(left, got)
+            facts[line_id].returned += charged
+            left -= charged
+            if left <= 0:
+                return
+    facts[last].returned += left

@@ -10,9 +10,10 @@ from mapping.kpis import DeliveryWindow
 LINE_KPIS = ("otd_pct", "otif_pct", "fill_rate_pct", "lead_time_days_mean", "delay_days_mean")
 RULES = {
     "otd_pct": "lines due in the period (on or before as-of) with net receipts inside [due − early_days, "
-               "due + late_days] reaching ordered × (1 − qty_tolerance), ÷ those lines",
+               "due + late_days] reaching ordered × (1 − qty_tolerance), ÷ those lines; a line whose window has "
+               "not closed by as-of and that is not yet on time is open and not counted",
     "otif_pct": "lines on time and in full: total net received within [1 − qty_tolerance, 1 + over_tolerance] × "
-                "ordered and nothing returned, ÷ lines due",
+                "ordered and nothing returned, ÷ lines due (open lines not counted)",
     "fill_rate_pct": "Σ min(received, ordered) ÷ Σ ordered over lines due",
     "lead_time_days_mean": "completion date − PO date over complete lines due; mean",
     "delay_days_mean": "completion date − due date over complete lines due; mean (negative = early)",
@@ -31,12 +32,15 @@ def explain_lines(lines: list[LineFacts], window: DeliveryWindow) -> list[dict[s
         first, last = window.bounds(line.due)
         inside = line.received_between(first, last)
         completed = window.completed_on(line)
+        judged = not window.is_open(line)
         rows.append({
             "po": line.po_id, "item": line.item_id, "line": line.line_id, "po_date": line.po_date, "due": line.due,
             "window": f"{first}..{last}", "ordered": line.ordered, "received_in_window": inside,
             "received_outside_window": line.received - inside, "returned": line.returned,
-            "completed_on": completed, "on_time": window.on_time(line),
-            "in_full": window.in_full(line), "counted_in_full_as": min(line.received, line.ordered),
+            "completed_on": completed,
+            "state": "open" if not judged else "on time" if window.on_time(line) else "not on time",
+            "on_time": window.on_time(line) if judged else None,
+            "in_full": window.in_full(line) if judged else None, "counted_in_full_as": min(line.received, line.ordered),
             "lead_time_days": (completed - line.po_date).days if completed else None,
             "delay_days": (completed - line.due).days if completed else None,
         })
@@ -48,7 +52,7 @@ def explain_movements(movements: list[Movement]) -> list[dict[str, Any]]:
     return [{"document": "/".join(map(str, m.key)), "type": m.movement_type, "posting_date": m.posting_date,
              "quantity": m.quantity, "counts_as": effect.get(m.movement_type) or
              ("returned" if m.movement_type in RETURNS else "not counted")}
-            for m in sorted(movements, key=lambda m: (m.posting_date, m.key))]
+            for m in sorted(movements, key=lambda m: m.order)]
 
 
 def explain_prices(items: list[OrderedItem], baselines: dict) -> list[dict[str, Any]]:

@@ -11,14 +11,19 @@ from decimal import Decimal
 from typing import Iterable, NamedTuple
 
 from domain.records import RECEIPT, RETURNS, REVERSAL
-from domain.deliveries import ActionDue, Movement, OrderedItem
+from domain.deliveries import ActionDue, Movement, OrderedItem, sap_number
 from domain.scorecards import Tally
 from mapping.deliveries import ZERO, LineFacts
 
 
 class Verdict(NamedTuple):
-    """What one window rule says of one line: computed once, read by every KPI and window that counts it."""
+    """What one window rule says of one line: computed once, read by every KPI and window that counts it.
 
+    A line is judged once its window has closed by its as-of date, or earlier when it is already on
+    time; until then it is open and counts neither for nor against OTD and OTIF.
+    """
+
+    judged: bool
     on_time: bool
     in_full: bool
     completed_on: date | None
@@ -61,11 +66,15 @@ class DeliveryWindow:
                     inside += quantity
                 if completed is None and total >= needed:
                     completed = day
-            line.verdict = Verdict(on_time=inside >= needed,
+            on_time = inside >= needed
+            line.verdict = Verdict(judged=on_time or last <= line.as_of, on_time=on_time,
                                    in_full=needed <= total <= line.ordered * self.upper_share and line.returned == 0,
                                    completed_on=completed, received=total)
             line.judged_by = self
         return line.verdict
+
+    def is_open(self, line: LineFacts) -> bool:
+        return not self.judge(line).judged
 
     def on_time(self, line: LineFacts) -> bool:
         return self.judge(line).on_time
@@ -93,16 +102,19 @@ class Deliveries:
     lead_time_days_p90: float | None
     delay_days_mean: float | None
     on_time_lines: int
-    due_lines: int
+    judged_lines: int
 
 
 def tally_lines(tally: Tally, lines: Iterable[LineFacts], window: DeliveryWindow) -> Tally:
-    """Count the lines due: on time, in full, quantities filled; lead time and delay of the complete ones."""
+    """Count the lines due: judged, on time, in full (open lines are not judged yet); quantities filled;
+    lead time and delay of the complete ones."""
     for line in lines:
         verdict = window.judge(line)
         tally.due_lines += 1
-        tally.on_time_lines += verdict.on_time
-        tally.in_full_lines += verdict.on_time and verdict.in_full
+        if verdict.judged:
+            tally.judged_lines += 1
+            tally.on_time_lines += verdict.on_time
+            tally.in_full_lines += verdict.on_time and verdict.in_full
         tally.filled += min(verdict.received, line.ordered)
         tally.ordered += line.ordered
         if verdict.completed_on is not None:
@@ -112,17 +124,17 @@ def tally_lines(tally: Tally, lines: Iterable[LineFacts], window: DeliveryWindow
 
 
 def delivery_figures(tally: Tally) -> Deliveries:
-    """OTD, OTIF and fill rate over the lines due; lead time and delay over the complete ones only
-    (incomplete lines are left out there but count against OTD)."""
+    """OTD and OTIF over the judged lines due, fill rate over all lines due; lead time and delay over the
+    complete ones only (incomplete lines are left out there but count against OTD once judged)."""
     leads = sorted(tally.lead_times)
     return Deliveries(
-        otd_pct=_pct(tally.on_time_lines, tally.due_lines), otif_pct=_pct(tally.in_full_lines, tally.due_lines),
+        otd_pct=_pct(tally.on_time_lines, tally.judged_lines), otif_pct=_pct(tally.in_full_lines, tally.judged_lines),
         fill_rate_pct=_pct(float(tally.filled), float(tally.ordered)),
         lead_time_days_mean=statistics.fmean(leads) if leads else None,
-        lead_time_days_median=float(statistics.median(leads)) if leads else None,
-        lead_time_days_p90=nearest_rank(leads, 0.9) if leads else None,
+        lead_time_days_median=nearest_rank(leads, 50) if leads else None,
+        lead_time_days_p90=nearest_rank(leads, 90) if leads else None,
         delay_days_mean=tally.delay_days / len(leads) if leads else None,
-        on_time_lines=tally.on_time_lines, due_lines=tally.due_lines)
+        on_time_lines=tally.on_time_lines, judged_lines=tally.judged_lines)
 
 
 def deliveries(lines: list[LineFacts], window: DeliveryWindow) -> Deliveries:
@@ -141,10 +153,11 @@ def fill_rate_pct(lines: list[LineFacts], window: DeliveryWindow) -> float | Non
     return deliveries(lines, window).fill_rate_pct
 
 
-def nearest_rank(sorted_values: list[int], share: float) -> float:
-    """Nearest-rank percentile: the smallest value with at least `share` of values at or below it."""
-    rank = max(1, -(-len(sorted_values) * share // 1))
-    return float(sorted_values[int(rank) - 1])
+def nearest_rank(sorted_values: list[int], percent: int) -> float:
+    """Nearest-rank percentile: the smallest value with at least `percent` % of the values at or below it
+    (the value at rank ⌈percent × n ÷ 100⌉, in integers: no rounding error moves the rank)."""
+    rank = max(1, -(-len(sorted_values) * percent // 100))
+    return float(sorted_values[rank - 1])
 
 
 def tally_movements(tally: Tally, movements: Iterable[Movement]) -> Tally:
@@ -178,14 +191,15 @@ def baseline_prices(items: Iterable[OrderedItem]) -> dict[tuple[str, str, str], 
     """(supplier, po, item) → the supplier's first price for that material in the 12 months before the order.
 
     Items are compared with the earliest earlier order of the same material by the same supplier
-    whose order date lies in [order date − 12 months, order date); none there → no baseline.
+    whose order date lies in [order date − 12 months, order date) (an order exactly 12 months before
+    counts); orders of the same day rank by lowest PO, then lowest item; none there → no baseline.
     """
     by_material: dict[tuple[str, str], list[OrderedItem]] = {}
     for item in items:
         by_material.setdefault((item.supplier_id, item.material), []).append(item)
     baselines = {}
     for history in by_material.values():
-        history.sort(key=lambda i: (i.order_date, i.po_id, i.item_id))
+        history.sort(key=lambda i: (i.order_date, sap_number(i.po_id), sap_number(i.item_id)))
         dates = [earlier.order_date for earlier in history]
         for item in history:
             first = bisect_left(dates, months_before(item.order_date, 12))
@@ -244,8 +258,8 @@ def tally_confirmations(tally: Tally, items: Iterable[OrderedItem], as_of: date,
 
 
 def confirmation_figures(tally: Tally) -> ConfirmationLag:
-    lags = tally.confirmation_lags
-    return ConfirmationLag(float(statistics.median(lags)) if lags else None,
+    lags = sorted(tally.confirmation_lags)
+    return ConfirmationLag(nearest_rank(lags, 50) if lags else None,
                            _pct(tally.confirmed_within, tally.items_ordered))
 
 

@@ -11,7 +11,7 @@ from domain.performance import collector_paused
 from domain.periods import period_of, shift_period
 from domain.scorecards import KpiValues, Measured, Scorecard, Tally
 from mapping.benchmarks import percentile_ranks, velocity
-from mapping.deliveries import LineFacts, line_facts
+from mapping.deliveries import Anomaly, LineFacts, line_facts
 from mapping.kpis import (
     DeliveryWindow,
     action_figure,
@@ -49,16 +49,21 @@ class SupplierActivity:
     movements: dict[str, list[Movement]] = field(default_factory=lambda: defaultdict(list))
     ordered: dict[str, list[OrderedItem]] = field(default_factory=lambda: defaultdict(list))
     actions: dict[str, list[ActionDue]] = field(default_factory=lambda: defaultdict(list))
+    anomalies: list[Anomaly] = field(default_factory=list)
 
 
 def activities(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
                as_of: date) -> dict[str, SupplierActivity]:
-    """Everything known as of `as_of`: lines by due month, movements by posting month, items by order
-    month, actions by due month."""
+    """Everything known as of `as_of` (orders dated later do not exist yet): lines by due month, movements
+    by posting month, items by order month, actions by due month."""
     found: dict[str, SupplierActivity] = defaultdict(SupplierActivity)
     for item in items:
+        if item.po_date > as_of:
+            continue
         activity = found[item.supplier_id]
-        for facts in line_facts(item.po_id, item.item_id, item.po_date, item.lines, item.movements, as_of):
+        facts_of_item = line_facts(item.po_id, item.item_id, item.po_date, item.lines, item.movements, as_of)
+        activity.anomalies += facts_of_item.anomalies
+        for facts in facts_of_item.lines:
             if facts.due <= as_of:
                 activity.lines[period_of(facts.due)].append(facts)
         for movement in item.movements:
@@ -101,8 +106,8 @@ def measured_of(tally: Tally) -> Measured:
     )
     details = {"lead_time_days_median": times.lead_time_days_median, "lead_time_days_p90": times.lead_time_days_p90,
                "confirmed_within_pct": lag.confirmed_within_pct, "lines_due": float(tally.due_lines),
-               "lines_on_time": float(tally.on_time_lines)}
-    return Measured(kpis, details, tally.on_time_lines, tally.due_lines)
+               "lines_open": float(tally.due_lines - tally.judged_lines), "lines_on_time": float(tally.on_time_lines)}
+    return Measured(kpis, details, tally.on_time_lines, tally.judged_lines, active=not tally.is_empty())
 
 
 def measure_window(activity: SupplierActivity, span: list[str], as_of: date, window: DeliveryWindow,
@@ -116,6 +121,12 @@ Targets = list[tuple[str, int]]  # (period, window months) measured per supplier
 Tallies = dict[tuple[str, str], Tally]  # (supplier, month) → what the month gives the KPIs
 
 
+@dataclass
+class Tallied:
+    tallies: Tallies
+    anomalies: list[Anomaly]  # movements of the items read that the rules could apply only in part
+
+
 def targets(periods: list[str], windows: Iterable[int] = (1,), history_periods: Iterable[str] = ()) -> Targets:
     """Every window for each of `periods`; the monthly one only for `history_periods` (velocity, control charts)."""
     return [(period, 1) for period in history_periods] + [(period, months) for period in periods for months in windows]
@@ -123,7 +134,7 @@ def targets(periods: list[str], windows: Iterable[int] = (1,), history_periods: 
 
 def tally_months(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
                  months: Iterable[str], as_of: date, window: DeliveryWindow, confirm_days: int,
-                 touched: dict[str, set[str] | None] | None = None) -> Tallies:
+                 touched: dict[str, set[str] | None] | None = None) -> Tallied:
     """The tally of each supplier's month with any activity. With `touched` (supplier → the months its
     changed records feed, None for all), only those supplier-months. `ordered` must reach 12 months
     before the earliest month (price baselines)."""
@@ -131,16 +142,17 @@ def tally_months(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], a
     with collector_paused():
         ordered = list(ordered)
         baselines = baseline_prices(ordered)
-        tallies = {}
+        tallied = Tallied({}, [])
         for supplier, activity in activities(items, ordered, actions, as_of).items():
+            tallied.anomalies += activity.anomalies
             if touched is not None and supplier not in touched:
                 continue
             chosen = touched[supplier] if touched is not None else None
             for period in months if chosen is None else [p for p in months if p in chosen]:
                 tally = month_tally(activity, period, as_of, window, confirm_days, baselines)
                 if not tally.is_empty():
-                    tallies[(supplier, period)] = tally
-        return tallies
+                    tallied.tallies[(supplier, period)] = tally
+        return tallied
 
 
 def measure_windows(tallies: Tallies, wanted: Targets) -> dict[tuple[str, str, int], Measured]:
@@ -169,7 +181,7 @@ def measure(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], action
     """
     wanted = targets(periods, windows, history_periods)
     months = sorted({p for period, months in wanted for p in window_periods(period, months)})
-    return measure_windows(tally_months(items, ordered, actions, months, as_of, window, confirm_days), wanted)
+    return measure_windows(tally_months(items, ordered, actions, months, as_of, window, confirm_days).tallies, wanted)
 
 
 def segment_scales(scales: dict[str, KpiScale], weights: dict[str, float] | None) -> dict[str, KpiScale]:
@@ -198,7 +210,7 @@ def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: li
     cards = []
     for period in periods:
         for months in sorted({m for (_, p, m) in measured if p == period}):
-            keys = [(s, p, m) for (s, p, m) in measured if p == period and m == months and measured[(s, p, m)].kpis.present()]
+            keys = [(s, p, m) for (s, p, m) in measured if p == period and m == months and measured[(s, p, m)].active]
             scored = {s: scores[(s, p, m)][1] for (s, p, m) in keys if scores[(s, p, m)][1] is not None}
             by_category = percentile_ranks(scored, {s: profiles[s].category if s in profiles else None for s in scored})
             by_segment = percentile_ranks(scored, {s: segments[s].srm_level if s in segments else None for s in scored})

@@ -77,6 +77,8 @@ def _explain_table(shown: dict) -> None:
     click.echo("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:
         click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
+    for warning in shown["warnings"]:
+        click.echo(f"warning: {warning}")
 
 
 @click.command()

@@ -155,14 +155,15 @@ def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:
 
 def item_histories(connection: Connection, due_from: date, as_of: date, suppliers: Iterable[str] | None = None,
                    spans: dict[str, list[tuple[date, date]]] | None = None) -> list[ItemHistory]:
-    """Items with a line due or a movement posted in `[due_from, as_of]`, with all their lines and movements.
+    """Items ordered by `as_of` with a line due or a movement posted in `[due_from, as_of]`, with all their
+    lines and the movements posted by `as_of`.
 
     `suppliers` keeps those of the given suppliers; `spans` (supplier → date ranges) only the items of
     those suppliers with a line due or a movement posted in one of its ranges.
     """
     po, sl, gm = purchase_orders.c, schedule_lines.c, goods_movements.c
     line_rows = select(sl.po_id, sl.item_id, sl.line_id, sl.due_date, sl.quantity, po.vendor_id, po.order_date) \
-        .join(purchase_orders, po.po_id == sl.po_id)
+        .join(purchase_orders, po.po_id == sl.po_id).where(po.order_date <= as_of)  # later orders do not exist yet
     due_items = select(sl.po_id, sl.item_id).where(sl.due_date >= due_from, sl.due_date <= as_of)
     posted_items = select(gm.po_id, gm.item_id).where(gm.posting_date >= due_from, gm.posting_date <= as_of)
     if spans is not None:

@@ -51,6 +51,8 @@ log = logging.getLogger("srm_bridge.sync.scoring")
 # with more suppliers than this everyone's (an IN list that long meets bind-parameter limits).
 READ_BY_MONTH_UP_TO = 200
 READ_BY_SUPPLIER_UP_TO = 5000
+# Stored tallies were made by the KPI rules of this version; another version tallies everything afresh.
+RULES_VERSION = 2
 
 
 @dataclass
@@ -87,7 +89,7 @@ def month_spans(months: Iterable[str]) -> list[tuple[date, date]]:
 
 def basis_hash(settings: Settings) -> str:
     """What measurements depend on besides the data: a change means a full recompute."""
-    basis = {"delivery": settings.delivery.model_dump(), "months": settings.scoring.months,
+    basis = {"rules": RULES_VERSION, "delivery": settings.delivery.model_dump(), "months": settings.scoring.months,
              "windows": settings.scoring.windows, "velocity_months": settings.scoring.velocity_months,
              "pchart_months": settings.risks.pchart_months}
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
@@ -153,10 +155,16 @@ def _tally(connection: Connection, settings: Settings, as_of: date, ordered: lis
                                        for supplier, chosen in touched.items()}
     if spans is not None and sum(map(len, spans.values())) > READ_BY_MONTH_UP_TO:
         spans = None
-    return tally_months(item_histories(connection, start, as_of, only, spans),
-                        [i for i in ordered if only is None or i.supplier_id in only],
-                        [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
-                        months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
+    tallied = tally_months(item_histories(connection, start, as_of, only, spans),
+                           [i for i in ordered if only is None or i.supplier_id in only],
+                           [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
+                           months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
+    for anomaly in tallied.anomalies:
+        log.warning("goods movement applied only in part", extra={
+            "document": "/".join(map(str, anomaly.document)), "movement_type": anomaly.movement_type,
+            "po": anomaly.po_id, "item": anomaly.item_id, "quantity_without_effect": str(anomaly.quantity),
+            "reason": anomaly.reason})
+    return tallied.tallies
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,
@@ -168,7 +176,7 @@ def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measure
     for supplier in sorted(set(monthly) | set(segments) | set(profiles)):
         card, segment = monthly.get(supplier), segments.get(supplier)
         scales = supplier_scales(settings.scoring, segment)
-        months = [(p, m.on_time_lines, m.due_lines) for p in chart if (m := measured.get((supplier, p, 1)))]
+        months = [(p, m.on_time_lines, m.judged_lines) for p in chart if (m := measured.get((supplier, p, 1)))]
         found += supplier_conditions(
             supplier, period, card.kpis.present() if card else {}, {k: s.weight for k, s in scales.items()},
             card.velocity_points_per_month if card else None, months, scales, segment, shares.get(supplier),
@@ -207,4 +215,6 @@ def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, k
     }.get(kpi, lambda: explain_lines(lines, window))()
     return {"supplier_id": supplier_id, "period": period, "window_months": window_months, "as_of": as_of,
             "kpi": kpi, "value": getattr(measured.kpis, kpi), "rule": RULES[kpi],
-            "settings": settings.delivery.model_dump(), "rows": rows}
+            "settings": settings.delivery.model_dump(), "rows": rows,
+            "warnings": [f"{'/'.join(map(str, a.document))} ({a.movement_type}, PO {a.po_id} item {a.item_id}): "
+                         f"{a.quantity} without effect: {a.reason}" for a in activity.anomalies]}

@@ -129,3 +129,33 @@ def test_unmatched_suppliers_are_reported_not_guessed(synced, monkeypatch):
     assert [row["name"] for row in found["accounts_without_vendor"]] == ["Prospect Without Vendor"]
     assert {(row["vendor_id"], row["name"]) for row in found["vendor_ids_on_several_accounts"]} == {
         ("0000100001", "Acme Duplicate"), ("0000100001", "Acme Supply 001")}
+
+
+def test_a_reversal_beyond_its_receipt_is_logged_and_explained(engine, caplog):
+    from decimal import Decimal
+
+    from domain.records import GoodsMovement, MovementRef, PurchaseOrder
+    from store.records import store_goods_movements
+
+    order = PurchaseOrder.model_validate({
+        "id": "4599000001", "vendor": "0000900001", "order_date": "2026-05-01", "currency": "EUR", "changed_at": NOW,
+        "items": [{"id": "00010", "material": "M-1", "plant": "1000", "quantity": "150", "unit": "EA",
+                   "net_price": "1", "schedule_lines": [{"id": "0001", "due": "2026-06-10", "quantity": "150"}]}]})
+
+    def movement(document: str, kind: str, quantity: int, reverses: str | None = None) -> GoodsMovement:
+        return GoodsMovement(document=document, year=2026, line=1, movement_type=kind, posting_date=date(2026, 6, 10),
+                             quantity=Decimal(quantity), unit="EA", po=order.id, po_item="00010", changed_at=NOW,
+                             reverses=MovementRef(document=reverses, year=2026, line=1) if reverses else None)
+
+    with engine.begin() as connection:
+        store_purchase_orders(connection, [order])
+        store_goods_movements(connection, [movement("5099000001", "101", 100), movement("5099000002", "101", 50),
+                                           movement("5099000003", "102", 80, reverses="5099000002")])
+    settings = load_settings(scoring={"months": 1})
+    with caplog.at_level("WARNING", logger="srm_bridge.sync.scoring"):
+        score(engine, settings, AS_OF, NOW)
+    [logged] = [r for r in caplog.records if r.getMessage() == "goods movement applied only in part"]
+    assert (logged.document, logged.quantity_without_effect) == ("5099000003/2026/1", "30")
+    shown = explain(engine, settings, "0000900001", "2026-06", "fill_rate_pct", 1, AS_OF)
+    assert shown["value"] == pytest.approx(100 * 100 / 150)  # the first receipt keeps its 100: the excess cancels nothing
+    assert len(shown["warnings"]) == 1 and "5099000003/2026/1" in shown["warnings"][0]

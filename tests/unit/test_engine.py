@@ -53,7 +53,8 @@ def test_confirmation_lag_median_and_share_within_the_confirm_days():
              ordered("03", "M", date(2026, 5, 4), "1"),
              ordered("04", "M", date(2026, 5, 4), "1", confirmed=date(2026, 7, 2))]  # after as-of: not yet
     lag = confirmation_lag(items, AS_OF, confirm_days=2)
-    assert (lag.confirmation_lag_days_median, lag.confirmed_within_pct) == (2.0, 25.0)
+    # lags 1 and 3: the nearest-rank median is the value at rank ⌈0.5 × 2⌉ = 1, not their mean
+    assert (lag.confirmation_lag_days_median, lag.confirmed_within_pct) == (1.0, 25.0)
     assert confirmation_lag([], AS_OF, 2).confirmed_within_pct is None
 
 
@@ -176,4 +177,4 @@ def test_kpis_stay_within_their_ranges(items):
             assert pct is None or 0 <= pct <= 100
         assert k.otif_pct is None or k.otif_pct <= k.otd_pct
         assert k.quality_ppm is None or k.quality_ppm >= 0
-        assert (k.otd_pct is None) == (values.due_lines == 0) == (k.fill_rate_pct is None)
+        assert (k.otd_pct is None) == (values.judged_lines == 0) == (k.fill_rate_pct is None)

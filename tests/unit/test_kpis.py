@@ -23,7 +23,7 @@ def mv(kind: str, day: date, qty: str, line: str | None = "0001", reverses=None)
 
 
 def facts(movements, lines=(LineOrder("0001", DUE, D(100)),), as_of=AS_OF):
-    return line_facts("4500000001", "00010", PO_DATE, lines, movements, as_of)
+    return line_facts("4500000001", "00010", PO_DATE, lines, movements, as_of).lines
 
 
 def one(movements, **kwargs):

@@ -25,4 +25,4 @@ bench: install-test
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) srm-bridge.db srm-bridge.db-* srm-bridge-data bench/results.json
+	rm -rf $(VENV) srm-bridge.db srm-bridge.db-* srm-bridge-data srm-bridge-demo bench/results.json

@@ -46,3 +46,25 @@ DEFAULT_SCALES: dict[str, KpiScale] = {
 
 #: grade -> lowest score that earns it, highest first; the last floor must be 0 so every score has a grade
 DEFAULT_GRADES: dict[str, float] = {"A": 90, "B": 75, "C": 60, "D": 0}
+
+#: KPI -> (lowest, highest) value it can take; None: unbounded on that side. A target outside is refused.
+KPI_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "otd_pct": (0, 100),
+    "otif_pct": (0, 100),
+    "fill_rate_pct": (0, 100),
+    "lead_time_days_mean": (0, None),
+    "delay_days_mean": (None, None),
+    "quality_ppm": (0, 1_000_000),
+    "price_variance_pct": (-100, None),
+    "confirmation_lag_days_median": (0, None),
+    "action_closure_pct": (0, 100),
+}
+
+
+def outside_range(kpi: str, value: float) -> str | None:
+    """Why `value` cannot be a value of `kpi`, or None when it can."""
+    low, high = KPI_RANGES[kpi]
+    if (low is not None and value < low) or (high is not None and value > high):
+        bounds = f"{'-∞' if low is None else f'{low:g}'} to {'∞' if high is None else f'{high:g}'}"
+        return f"{value:g} is outside the range of {kpi} ({bounds})"
+    return None

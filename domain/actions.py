@@ -93,3 +93,20 @@ def linear_milestones(baseline: float, target: float, periods: list[tuple[str, d
     count = len(periods)
     return [Milestone(period=period, due_date=due, target=round(baseline + (target - baseline) * n / count, 4))
             for n, (period, due) in enumerate(periods, start=1)]
+
+
+def gap_statement(kpi: str, baseline: float | None, target: float, higher_is_better: bool) -> str:
+    """The gap between the baseline and the target in words, the right way round for the KPI's direction."""
+    if baseline is None:
+        return f"{kpi}: no measured value yet; target {target:g}"
+    distance = abs(target - baseline)
+    if baseline < target if higher_is_better else baseline > target:
+        shortfall = "short" if higher_is_better else "over"
+        return f"{kpi} {baseline:.2f} against a target of {target:g} ({distance:.2f} {shortfall})"
+    side = "above" if higher_is_better else "below"
+    return f"{kpi} {baseline:.2f} already meets the target of {target:g}" + (f" ({distance:.2f} {side} it)" if distance else "")
+
+
+def closed_statement(kpi: str, target: float, sustained: list[str]) -> str:
+    """What a closed plan's gap reads: no shortfall any more, and the months that proved it."""
+    return f"closed: {kpi} met the target of {target:g} in {', '.join(sustained)}"

@@ -26,12 +26,16 @@ def cli(ctx: click.Context, config_file: Path | None) -> None:
 @click.option("--sap-data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--salesforce-data", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
+@click.option("--workdir", default=Path("srm-bridge-demo"), show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The demo's own folder: database, broker, settings file, example report.")
+@click.option("--keep", is_flag=True, help="Keep the folder's data even when the options differ from the last demo.")
 @click.pass_context
 def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: Path | None,
-         salesforce_data: Path | None, as_of: datetime | None) -> None:
+         salesforce_data: Path | None, as_of: datetime | None, workdir: Path, keep: bool) -> None:
     """Run the whole pipeline against local stand-ins and print graded scorecards."""
     from scheduler.demo import run_demo
-    run_demo(ctx.obj["config"], suppliers, months, seed, sap_data, salesforce_data, as_date(as_of))
+    run_demo(ctx.obj["config"], suppliers, months, seed, sap_data, salesforce_data, as_date(as_of), workdir, keep)
 
 
 @cli.command()

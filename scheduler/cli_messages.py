@@ -5,10 +5,10 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli_support import DATE, app_for, emit
+from scheduler.cli_support import DATE, app_for, emit, json_option, shown
 
 @click.group(invoke_without_command=True)
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def outbox(ctx: click.Context, as_json: bool) -> None:
     """The outbox: backlog, oldest pending age and dead letters."""
@@ -19,8 +19,9 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
     with app.engine.connect() as connection:
         state = {**backlog(connection, app.now()), "dead_letters": dead_letters(connection)}
     emit(state, as_json, lambda s: click.echo("\n".join(
-        [f"pending {s['pending']} (oldest {s['oldest_pending_age_s']} s)  sent {s['sent']}  dead {s['dead']}"]
-        + [f"dead {d['id']} {d['supplier_id']} {d['event_type']:26} attempts {d['attempts']}: {d['last_error']}"
+        [f"pending {s['pending']}" + (f" (oldest {s['oldest_pending_age_s']} s)" if s["pending"] else "")
+         + f"  sent {s['sent']}  dead {s['dead']}"]
+        + [f"dead {d['id']} {d['supplier_id']} {d['event_type']:26} attempts {d['attempts']}: {shown(d['last_error'])}"
            for d in s["dead_letters"]])))
 
 
@@ -37,8 +38,12 @@ def outbox_replay(ctx: click.Context, since: datetime | None, event_id: str | No
     with app_for(ctx).engine.begin() as connection:
         count = replay(connection, since=since.replace(tzinfo=timezone.utc) if since else None, event_id=event_id,
                        dead=dead)
+    if event_id and not count:
+        raise click.ClickException(f"event {event_id} not found in the outbox")
+    if not count:
+        click.echo(f"no events created on or after {since:%Y-%m-%d}" if since else "no dead letters to replay")
+        return
     click.echo(f"{count} event(s) queued for republishing")
-    ctx.exit(0 if count else 1)
 
 
 @click.command()

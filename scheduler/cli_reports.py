@@ -1,17 +1,27 @@
 """Commands that show what srm-bridge knows: scorecards and why, risks, suppliers, runs, quarantine, status."""
 import json
-import re
 from datetime import datetime
 
 import click
 
 from config import KPI_KEYS
-from scheduler.cli_support import DATE, app_for, as_date, emit
+from scheduler.cli_support import (
+    DATE,
+    PERIOD,
+    SUPPLIER,
+    app_for,
+    as_date,
+    cut_notice,
+    emit,
+    for_whom,
+    json_option,
+    shown,
+)
 
 @click.command()
-@click.option("--period", help="YYYY-MM")
-@click.option("--supplier")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--period", type=PERIOD, help="Only this month (YYYY-MM).")
+@click.option("--supplier", type=SUPPLIER, help="Only this supplier (SAP vendor id, leading zeros optional).")
+@json_option
 @click.option("--window", "window_months", default=1, show_default=True, type=click.IntRange(1, 36),
               help="1 = monthly; 3 or 12 = rolling windows ending with the period.")
 @click.option("--as-of", type=DATE, help="Score as of this date first.")
@@ -29,6 +39,9 @@ def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_
         cards = load_scorecards(connection, period, supplier, window_months)
     if as_json:
         click.echo(json.dumps([card.model_dump(mode="json") for card in cards], indent=2))
+    elif not cards:
+        click.echo(f"no scorecards{for_whom(supplier)}" + (f" in {period}" if period else "")
+                   + (f" over {window_months} months" if window_months > 1 else ""))
     elif period:
         _period_table(cards)
     else:
@@ -43,61 +56,67 @@ def _period_table(cards: list) -> None:
 
 
 @click.command()
-@click.option("--supplier", required=True, help="SAP vendor id.")
-@click.option("--period", required=True, help="YYYY-MM (the last month of the window).")
+@click.option("--supplier", required=True, type=SUPPLIER, help="SAP vendor id (leading zeros optional).")
+@click.option("--period", required=True, type=PERIOD, help="YYYY-MM (the last month of the window).")
 @click.option("--kpi", required=True, type=click.Choice(KPI_KEYS))
 @click.option("--window", "window_months", default=1, show_default=True, type=click.IntRange(1, 36))
 @click.option("--as-of", type=DATE, help="Default: today.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def explain(ctx: click.Context, supplier: str, period: str, kpi: str, window_months: int, as_of: datetime | None,
             as_json: bool) -> None:
     """Show every schedule line, movement, item or action behind one KPI value, and whether it counted."""
-    from domain.records import normalize_vendor_id
+    from store.records import supplier_known
     from sync.scoring import explain as explain_kpi
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise click.BadParameter("use YYYY-MM", param_hint="--period")
     app = app_for(ctx)
-    shown = explain_kpi(app.engine, app.settings, normalize_vendor_id(supplier), period, kpi, window_months,
-                        as_date(as_of) or app.today())
-    emit(shown, as_json, _explain_table)
+    with app.engine.connect() as connection:
+        if not supplier_known(connection, supplier):
+            raise click.ClickException(f"supplier {supplier} not found: no SAP purchase order or Salesforce Account "
+                                       "names it")
+    found = explain_kpi(app.engine, app.settings, supplier, period, kpi, window_months, as_date(as_of) or app.today())
+    emit(found, as_json, _explain_table)
 
 
-def _explain_table(shown: dict) -> None:
+def _explain_table(found: dict) -> None:
     from scheduler.demo import fmt
-    click.echo(f"{shown['kpi']} = {fmt(shown['value'], 2)} for {shown['supplier_id']}, {shown['period']} "
-               f"({shown['window_months']} month window), as of {shown['as_of']}")
-    click.echo(f"rule: {shown['rule']}")
-    rows = shown["rows"]
+    click.echo(f"{found['kpi']} = {fmt(found['value'], 2)} for {found['supplier_id']}, {found['period']} "
+               f"({found['window_months']} month window), as of {found['as_of']}")
+    click.echo(f"rule: {found['rule']}")
+    rows = [{column: shown(value) for column, value in row.items()} for row in found["rows"]]
     if not rows:
         click.echo("no records: no activity, so no value")
         return
     columns = list(rows[0])
-    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in columns}
+    widths = {c: max(len(c), *(len(r[c]) for r in rows)) for c in columns}
     click.echo("  ".join(c.ljust(widths[c]) for c in columns))
     for row in rows:
-        click.echo("  ".join(str(row[c]).ljust(widths[c]) for c in columns))
-    for warning in shown["warnings"]:
+        click.echo("  ".join(row[c].ljust(widths[c]) for c in columns))
+    for warning in found["warnings"]:
         click.echo(f"warning: {warning}")
 
 
 @click.command()
-@click.option("--supplier")
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--supplier", type=SUPPLIER, help="Only this supplier (SAP vendor id, leading zeros optional).")
+@json_option
 @click.pass_context
 def risks(ctx: click.Context, supplier: str | None, as_json: bool) -> None:
     """Open risk signals, with severity and evidence."""
     from store.risks import open_signals
     with app_for(ctx).engine.connect() as connection:
         signals = [s.model_dump(mode="json") for s in open_signals(connection, supplier)]
-    emit(signals, as_json, lambda rows: [click.echo(
-        f"{r['severity']:8} {r['supplier_id']:12} {r['kind']:16} {r['kpi'] or '':14} {r['period'] or '':8} "
-        f"observed {r['observed']} limit {r['limit']}  since {r['raised_at']}") for r in rows])
+    emit(signals, as_json, lambda rows: [click.echo(_risk_line(r)) for r in rows],
+         empty=f"no open risk signals{for_whom(supplier)}")
+
+
+def _risk_line(signal: dict) -> str:
+    measured = "".join(f" {key} {shown(signal[key])}" for key in ("observed", "limit") if signal[key] is not None)
+    return (f"{signal['severity']:8} {signal['supplier_id']:12} {signal['kind']:16} {signal['kpi'] or '':28} "
+            f"{signal['period'] or '':8}{measured}  since {signal['raised_at']}")
 
 
 @click.command()
 @click.option("--unmatched", is_flag=True, required=True, help="List what could not be matched.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def suppliers(ctx: click.Context, unmatched: bool, as_json: bool) -> None:
     """SAP vendors without an Account, Accounts without a vendor id, and vendor ids claimed by several Accounts."""
@@ -110,43 +129,51 @@ def suppliers(ctx: click.Context, unmatched: bool, as_json: bool) -> None:
 def _unmatched_table(found: dict) -> None:
     click.echo(f"SAP vendors without an Account ({len(found['vendors_without_account'])}):")
     for row in found["vendors_without_account"]:
-        click.echo(f"  {row['vendor_id']}  {row['purchase_orders']} purchase orders, last {row['last_order']}")
+        click.echo(f"  {row['vendor_id']}  {row['purchase_orders']} purchase orders, last {shown(row['last_order'])}")
     click.echo(f"Accounts without a vendor id ({len(found['accounts_without_vendor'])}):")
     for row in found["accounts_without_vendor"]:
-        click.echo(f"  {row['account_id']}  {row['name']}  owner {row['owner'] or '-'}")
+        click.echo(f"  {row['account_id']}  {row['name']}  owner {shown(row['owner'])}")
     click.echo(f"Vendor ids on several Accounts, not guessed ({len(found['vendor_ids_on_several_accounts'])}):")
     for row in found["vendor_ids_on_several_accounts"]:
         click.echo(f"  {row['vendor_id']}  {row['account_id']}  {row['name']}")
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1), help="Show the latest this many runs.")
+@json_option
 @click.pass_context
-def runs(ctx: click.Context, as_json: bool) -> None:
-    """The sync run log."""
-    from store.sync_state import recent_runs
+def runs(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """The sync run log, latest first."""
+    from store.sync_state import recent_runs, run_count
     with app_for(ctx).engine.connect() as connection:
-        rows = recent_runs(connection)
-    emit(rows, as_json, lambda rs: [click.echo(
-        f"{r['started_at']:%Y-%m-%d %H:%M:%S} {r['stream']:22} {r['outcome']:9} pulled {r['pulled']:6} "
-        f"stored {r['stored']:6} quarantined {r['quarantined']:4} "
-        f"{(r['finished_at'] - r['started_at']).total_seconds() if r['finished_at'] else 0:.1f}s "
-        f"{r['error'] or ''}") for r in rs])
+        rows, total = recent_runs(connection, limit), run_count(connection)
+    emit(rows, as_json, lambda rs: [click.echo(_run_line(r)) for r in rs], empty="no sync runs yet")
+    cut_notice(len(rows), total, limit, "runs")
+
+
+def _run_line(run: dict) -> str:
+    took = f"{(run['finished_at'] - run['started_at']).total_seconds():.1f}s" if run["finished_at"] else "running"
+    return (f"{run['started_at']:%Y-%m-%d %H:%M:%S} {run['stream']:22} {run['outcome']:9} pulled {run['pulled']:6} "
+            f"stored {run['stored']:6} quarantined {run['quarantined']:4} {took}" + (f"  {run['error']}" if run["error"] else ""))
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1),
+              help="Show the latest this many records.")
+@json_option
 @click.pass_context
-def quarantine(ctx: click.Context, as_json: bool) -> None:
-    """Records that were refused, with the reason and the raw content."""
-    from store.sync_state import quarantined
+def quarantine(ctx: click.Context, limit: int, as_json: bool) -> None:
+    """Records that were refused, with the reason (the raw content is in --json)."""
+    from store.sync_state import quarantine_count, quarantined
     with app_for(ctx).engine.connect() as connection:
-        rows = quarantined(connection)
-    emit(rows, as_json, lambda rs: [click.echo(f"{r['stream']:22} {r['record_key']:24} {r['reason']}") for r in rs])
+        rows, total = quarantined(connection, limit), quarantine_count(connection)
+    emit(rows, as_json, lambda rs: [click.echo(f"{r['id']:6} {r['stream']:22} {r['record_key']:24} {r['reason']}")
+                                    for r in rs], empty="nothing is quarantined")
+    cut_notice(len(rows), total, limit, "quarantined records")
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Cursors, last runs and the outbox backlog."""
@@ -161,4 +188,4 @@ def status(ctx: click.Context, as_json: bool) -> None:
                  "outbox": backlog(connection, app.now())}
     emit(state, as_json, lambda s: click.echo("\n".join(
         [f"database {s['database']}"] + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
-        + [f"outbox   {k} {v}" for k, v in s["outbox"].items()])))
+        + [f"outbox   {k} {shown(v)}" for k, v in s["outbox"].items()])))

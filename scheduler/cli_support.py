@@ -1,10 +1,42 @@
-"""What every command shares: dates, the application from the context, JSON or table output."""
+"""What every command shares: dates, supplier ids, the application from the context, JSON or text output."""
 import json
+import re
 from datetime import date, datetime
 
 import click
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+JSON_HELP = "Print JSON instead of text."
+
+
+class SupplierId(click.ParamType):
+    """A supplier id as SAP keys it: `100002` and `0000100002` name the same supplier in every command."""
+
+    name = "supplier"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        from domain.records import normalize_vendor_id
+        try:
+            return normalize_vendor_id(str(value))
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class Period(click.ParamType):
+    name = "YYYY-MM"
+
+    def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", str(value)):
+            self.fail(f"{value!r} is not a month: use YYYY-MM", param, ctx)
+        return str(value)
+
+
+SUPPLIER = SupplierId()
+PERIOD = Period()
+
+
+def json_option(function):  # noqa: ANN001, ANN201 - a click decorator
+    return click.option("--json", "as_json", is_flag=True, help=JSON_HELP)(function)
 
 
 def as_date(value: datetime | None) -> date | None:
@@ -16,8 +48,30 @@ def app_for(ctx: click.Context):  # noqa: ANN201 - App, imported lazily to keep 
     return open_app(ctx.find_root().obj["config"])
 
 
-def emit(rows: object, as_json: bool, render) -> None:  # noqa: ANN001
+def shown(value: object, digits: int | None = None) -> str:
+    """A value for people: `-` for nothing (never `None`), numbers with `digits` decimals when given."""
+    if value is None:
+        return "-"
+    if digits is not None and isinstance(value, (int, float)):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def emit(rows: object, as_json: bool, render, empty: str | None = None) -> None:  # noqa: ANN001
+    """JSON or text; an empty list prints `empty` (what was not found) instead of nothing."""
     if as_json:
         click.echo(json.dumps(rows, default=str, indent=2))
+    elif not rows and empty:
+        click.echo(empty)
     else:
         render(rows)
+
+
+def cut_notice(count: int, total: int, limit: int, what: str) -> None:
+    """Say on stderr when a listing shows only the latest `limit` of `total`."""
+    if total > count:
+        click.echo(f"showing the latest {count} of {total} {what}; use --limit to see more", err=True)
+
+
+def for_whom(supplier: str | None) -> str:
+    return f" for supplier {supplier}" if supplier else ""

@@ -1,4 +1,5 @@
 """`srm-bridge demo`: both stand-ins on free ports, the real connectors, scoring, publishing, a table."""
+import logging
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -6,6 +7,7 @@ import click
 
 from config import load_settings
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
+from scheduler import demo_workdir
 from scheduler.bootstrap import open_app
 from scheduler.jobs import publish_job, score_job, sync_job
 from store.actions import find_actions
@@ -23,13 +25,19 @@ def fmt(value: float | None, digits: int = 1) -> str:
 
 
 def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, sap_data: Path | None,
-             salesforce_data: Path | None, as_of: date | None) -> None:
-    base = load_settings(config_file)
-    as_of = as_of or open_app(settings=base, migrate=False).today()
+             salesforce_data: Path | None, as_of: date | None, workdir: Path, keep: bool) -> None:
+    logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own summary; warnings still show
+    loaded = load_settings(config_file)
+    as_of = as_of or open_app(settings=loaded, migrate=False).today()
+    note = demo_workdir.prepare(workdir, demo_workdir.options_for(suppliers, months, seed, as_of, sap_data,
+                                                                  salesforce_data), keep)
+    if note:
+        click.echo(note)
+    base = demo_workdir.demo_settings(loaded, workdir)
     sap_server, _ = start_sap(sap_dataset(sap_data, suppliers, months, seed, as_of),
                               user=base.sap.user, password=base.sap.password.get_secret_value(), client=base.sap.client)
     sf_server, _, ca_path = start_salesforce(salesforce_dataset(salesforce_data, suppliers, seed, as_of),
-                                             client_id=base.salesforce.client_id,
+                                             tls_dir=workdir / "tls", client_id=base.salesforce.client_id,
                                              client_secret=base.salesforce.client_secret.get_secret_value())
     try:
         settings = base.model_copy(update={
@@ -38,6 +46,7 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
                                                              "settle_seconds": 0}),
         })
         app = open_app(settings=settings)
+        settings_file = demo_workdir.write_settings_file(base, workdir)
         click.echo(f"SAP stand-in        {sap_server.url}")
         click.echo(f"Salesforce stand-in {sf_server.url} (CA {ca_path})")
         report = sync_job(app, ["sap", "salesforce"], full=True)
@@ -46,8 +55,8 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
                        f"quarantined {result.quarantined}" + (f"  {result.error}" if result.error else ""))
         with app.engine.connect() as connection:
             first_run = not load_scorecards(connection)
-        for month_end in replay_month_ends(as_of, REPLAY_MONTHS) if first_run else [as_of]:
-            score_job(app, month_end)
+        scored = [score_job(app, month_end).actions
+                  for month_end in (replay_month_ends(as_of, REPLAY_MONTHS) if first_run else [as_of])]
         published = publish_job(app)
         with app.engine.connect() as connection:
             cards = load_scorecards(connection)
@@ -55,7 +64,7 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
             plans = find_actions(connection)
             signals = open_signals(connection)
         show_table(cards, as_of)
-        show_actions(plans, signals)
+        show_actions(plans, signals, sum(r.opened + r.changed for r in scored))
         click.echo(f"\nas of {as_of}; sync run {runs[0]['run_id'] if runs else '-'}")
         click.echo(f"database  {settings.database.url}")
         click.echo(f"messages  {published.sent} published to exchange '{settings.broker.exchange}' on "
@@ -63,6 +72,7 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
                                                if settings.broker.url.startswith("filesystem") else ""))
         if published.failed:
             click.echo(f"          {published.failed} not confirmed; see `srm-bridge status`")
+        click.echo(f"settings  {settings_file} (for later commands: --config or SRM_BRIDGE_CONFIG)")
     finally:
         sap_server.stop()
         sf_server.stop()
@@ -77,14 +87,13 @@ def replay_month_ends(as_of: date, months: int) -> list[date]:
     return [*ends, as_of]
 
 
-def show_actions(plans: list, signals: list) -> None:
+def show_actions(plans: list, signals: list, changes: int) -> None:
     critical = sum(signal.severity == "critical" for signal in signals)
-    escalated = [plan for plan in plans if plan.escalation_level > 0]
+    escalated = sum(plan.escalation_level > 0 for plan in plans)
+    closed = sum(plan.status == "closed" for plan in plans)
     click.echo(f"\nrisk signals  {len(signals)} open ({critical} critical): `srm-bridge risks`")
-    click.echo(f"corrective actions  {len(plans)} opened, {len(escalated)} escalated: `srm-bridge actions list`")
-    for plan in (escalated or plans)[:3]:
-        click.echo(f"  action {plan.action_id}: {plan.supplier_id} {plan.kpi} {plan.status}, level "
-                   f"{plan.escalation_level}, due {plan.due_date}: {plan.gap}")
+    click.echo(f"corrective actions  {len(plans)} opened, {escalated} escalated, {closed} closed; "
+               f"{changes} changes this run: `srm-bridge actions list`")
 
 
 def show_table(cards: list, as_of: date) -> None:

@@ -250,3 +250,10 @@ def unmatched_suppliers(connection: Connection) -> dict[str, list[dict]]:
         "accounts_without_vendor": [{"account_id": i, "name": n, "owner": o} for i, n, o in accounts],
         "vendor_ids_on_several_accounts": [{"vendor_id": v, "account_id": i, "name": n} for v, i, n in duplicates],
     }
+
+
+def supplier_known(connection: Connection, supplier_id: str) -> bool:
+    """Whether SAP has orders from the supplier or a Salesforce Account names it."""
+    orders = select(purchase_orders.c.po_id).where(purchase_orders.c.vendor_id == supplier_id).limit(1)
+    accounts = select(supplier_accounts.c.account_id).where(supplier_accounts.c.vendor_id == supplier_id).limit(1)
+    return any(connection.execute(query).first() is not None for query in (orders, accounts))

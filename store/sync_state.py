@@ -1,7 +1,7 @@
 """Cursors, the sync run log and the quarantine."""
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from domain.records import Rejected
 from store.records import utc
@@ -40,6 +40,10 @@ def recent_runs(connection: Connection, limit: int = 50) -> list[dict]:
     return [dict(row) for row in rows]
 
 
+def run_count(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(sync_runs)).scalar_one()
+
+
 def quarantine_records(connection: Connection, run_id: str, stream: str, rejected: list[Rejected], now: datetime) -> None:
     if rejected:
         connection.execute(quarantine.insert(), [
@@ -50,3 +54,7 @@ def quarantine_records(connection: Connection, run_id: str, stream: str, rejecte
 def quarantined(connection: Connection, limit: int = 200) -> list[dict]:
     rows = connection.execute(select(quarantine).order_by(quarantine.c.id.desc()).limit(limit)).mappings()
     return [dict(row) for row in rows]
+
+
+def quarantine_count(connection: Connection) -> int:
+    return connection.execute(select(func.count()).select_from(quarantine)).scalar_one()

@@ -14,7 +14,16 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from config import KpiScale, Settings
-from domain.actions import ActionChange, CorrectiveAction, InvalidTransition, check_transition, linear_milestones
+from config.kpis import outside_range
+from domain.actions import (
+    ActionChange,
+    CorrectiveAction,
+    InvalidTransition,
+    check_transition,
+    closed_statement,
+    gap_statement,
+    linear_milestones,
+)
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
@@ -22,6 +31,7 @@ from domain.periods import period_of, shift_period
 from mapping.scorecards import evaluation_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
 from store.measurements import mark_dirty
+from store.records import supplier_known
 from sync.envelope import enqueue
 
 log = logging.getLogger("srm_bridge.sync.actions")
@@ -101,13 +111,9 @@ def new_plan(settings: Settings, supplier_id: str, kpi: str, scale: KpiScale, ba
         steps.append(step)
         step = shift_period(step, plan.cadence_months)
     periods = [(p, period_end(p)) for p in steps] + [(due_period, due or period_end(due_period))]
-    if baseline is None:
-        gap = f"{kpi}: no measured value yet; target {goal:g}"
-    else:
-        gap = (f"{kpi} {baseline:.2f} against a target of {goal:g} "
-               f"({abs(goal - baseline):.2f} {'short' if scale.higher_is_better else 'over'})")
     return CorrectiveAction(
-        action_id=0, supplier_id=supplier_id, kpi=kpi, status="open", gap=gap, target=goal,
+        action_id=0, supplier_id=supplier_id, kpi=kpi, status="open", target=goal,
+        gap=gap_statement(kpi, baseline, goal, scale.higher_is_better),
         baseline=None if baseline is None else round(baseline, 4), higher_is_better=scale.higher_is_better,
         due_date=periods[-1][1],
         buyer_owner=(profile.owner_name if profile else None) or plan.default_owner,
@@ -192,6 +198,7 @@ def _evaluate(plan: CorrectiveAction, monthly: dict, period: str, as_of: date, n
                 if len(sustained) >= sustain_periods:
                     proof = f"{plan.kpi} met {plan.target:g} in {', '.join(sustained)}"
                     plan = plan.model_copy(update={"status": "closed", "closed_at": now,
+                                                   "gap": closed_statement(plan.kpi, plan.target, sustained),
                                                    "evidence": [*plan.evidence, proof]})
                     steps.append((plan, f"closed: {proof}"))
                 else:
@@ -226,6 +233,11 @@ def operator_update(connection: Connection, settings: Settings, action_id: int, 
 def operator_open(connection: Connection, settings: Settings, supplier_id: str, kpi: str, target: float, due: date,
                   actor: str, note: str | None, baseline: float | None, as_of: date, now: datetime,
                   profile: SupplierProfile | None) -> CorrectiveAction:
+    """A plan opened by hand; an unknown supplier raises `LookupError`, a target no value can reach `ValueError`."""
+    if not supplier_known(connection, supplier_id):
+        raise LookupError(f"supplier {supplier_id} not found: no SAP purchase order or Salesforce Account names it")
+    if problem := outside_range(kpi, target):
+        raise ValueError(f"target {problem}")
     period = evaluation_period(as_of)
     existing = [a for a in find_actions(connection, supplier_id=supplier_id, active=True) if a.kpi == kpi]
     if existing:

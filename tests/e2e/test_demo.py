@@ -11,34 +11,46 @@ from pathlib import Path
 COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "srm-bridge"
 
 
-def run_demo(folder: Path) -> str:
+def run_demo(folder: Path, *options: str) -> str:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRM_BRIDGE_")}
-    done = subprocess.run([COMMAND, "demo", "--suppliers", "6", "--months", "6", "--as-of", "2026-06-30"],
+    done = subprocess.run([COMMAND, "demo", "--suppliers", "6", "--months", "6", "--as-of", "2026-06-30", *options],
                           cwd=folder, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr
     return done.stdout
 
 
+def table(output: str) -> list[tuple[str, str]]:
+    return re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", output, flags=re.MULTILINE)
+
+
 def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):
     first = run_demo(tmp_path)
-    rows = re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", first, flags=re.MULTILINE)
+    rows = table(first)
     assert len(rows) == 6, first
     assert len({grade for _, grade in rows}) > 1, "behaviours should not all grade alike"
     published = int(re.search(r"messages\s+(\d+) published", first).group(1))
     assert published > 0
     opened, escalated = map(int, re.search(r"corrective actions\s+(\d+) opened, (\d+) escalated", first).groups())
     assert opened >= 1 and escalated >= 1, first
-    assert (tmp_path / "srm-bridge.db").exists()
-    assert list((tmp_path / "srm-bridge-data" / "broker" / "queues").glob("*.msg"))
+    assert "corrective action changed" not in first, "one summary line, not a line per change"
+    workdir = tmp_path / "srm-bridge-demo"
+    assert (workdir / "srm-bridge.db").exists() and not (tmp_path / "srm-bridge.db").exists()
+    assert list((workdir / "broker" / "queues").glob("*.msg"))
 
     second = run_demo(tmp_path)
     assert re.search(r"messages\s+0 published", second), "an unchanged rerun publishes nothing"
-    assert re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", second, flags=re.MULTILINE) == rows
+    assert table(second) == rows
+
+    other = run_demo(tmp_path, "--suppliers", "3", "--seed", "8")
+    assert "starting clean" in other and len(table(other)) == 3, "a demo with other options does not merge"
+    kept = run_demo(tmp_path, "--keep")
+    assert "starting clean" not in kept
 
 
 def test_a_consumer_in_a_second_process_receives_what_the_demo_publishes(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRM_BRIDGE_")}
     env["SRM_BRIDGE_DATABASE__URL"] = f"sqlite:///{tmp_path / 'consumer.db'}"
+    env["SRM_BRIDGE_BROKER__FOLDER"] = str(tmp_path / "srm-bridge-demo" / "broker")
     listener = subprocess.Popen([COMMAND, "consume", "print", "--idle-timeout", "120"], cwd=tmp_path, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

@@ -73,6 +73,7 @@ def test_a_plan_opens_escalates_verifies_and_closes_with_its_events_in_order(his
         ("2026-04", 47.5, 40.0, "missed"), ("2026-05", 55.0, 80.0, "met"), ("2026-06", 62.5, 90.0, "met"),
         ("2026-07", 70.0, None, "pending")]
     assert otd.sustained == ["2026-05", "2026-06"] and otd.evidence == ["otd_pct met 70 in 2026-05, 2026-06"]
+    assert otd.gap == "closed: otd_pct met the target of 70 in 2026-05, 2026-06"
     assert any(key.startswith("threshold_breach:") for key in otd.linked_signals)
 
     mine = [e for e in action_events if e["data"]["action"]["action_id"] == otd.action_id]

@@ -1,6 +1,9 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
+# Pango and a font: WeasyPrint prints the supplier scorecard reports to PDF with them
+RUN apt-get update && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 10001 srm
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -12,6 +15,7 @@ COPY store ./store
 COPY sync ./sync
 COPY scheduler ./scheduler
 COPY sandbox ./sandbox
+COPY console ./console
 RUN pip install . && rm -rf /root/.cache
 
 USER srm

@@ -2,17 +2,33 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: install install-test demo test bench clean
+# PDF reports are printed by WeasyPrint, which needs Pango and a font; the browser tests need Chromium.
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+BROWSER_PACKAGES := chromium chromium-driver
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+
+.PHONY: install install-test demo test bench clean system-packages browser
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-install: $(VENV)/bin/activate
+install: $(VENV)/bin/activate system-packages
 	$(PY) -m pip install --quiet -e .
 
-install-test: $(VENV)/bin/activate
+install-test: $(VENV)/bin/activate system-packages browser
 	$(PY) -m pip install --quiet -e '.[test]'
+
+# Installed only when missing, and only as root (CI, containers); otherwise say what to install.
+system-packages:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && $(APT_INSTALL) $(PDF_PACKAGES); \
+	  else echo "PDF reports need: sudo apt-get install $(PDF_PACKAGES)"; fi; fi
+
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && $(APT_INSTALL) $(BROWSER_PACKAGES); \
+	  else echo "the browser tests need: sudo apt-get install $(BROWSER_PACKAGES)"; fi; fi
 
 demo: install
 	$(VENV)/bin/srm-bridge demo

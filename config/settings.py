@@ -239,6 +239,23 @@ class SchedulerSettings(BaseModel):
     sources: list[Literal["sap", "salesforce"]] = Field(default_factory=lambda: ["sap", "salesforce"])
 
 
+class ConsoleSettings(BaseModel):
+    """The read-only web console. On any address but loopback it serves only with a token or basic-auth
+    credentials set here."""
+
+    host: str = Field("127.0.0.1", description="Address `srm-bridge console` binds to.")
+    port: int = Field(8080, ge=0, le=65535, description="0 picks a free port.")
+    token: SecretStr | None = Field(None, description="Bearer token (or `?token=` once, kept in a cookie).")
+    username: str | None = Field(None, description="Basic-auth user, with password.")
+    password: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _pair(self) -> "ConsoleSettings":
+        if (self.username is None) != (self.password is None):
+            raise ValueError("basic auth needs both username and password")
+        return self
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
 
@@ -253,6 +270,7 @@ class Settings(BaseSettings):
     risks: RiskSettings = RiskSettings()
     actions: ActionSettings = ActionSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @classmethod
     def settings_customise_sources(

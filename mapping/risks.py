@@ -77,13 +77,35 @@ def statistical_conditions(supplier_id: str, period: str, months: list[tuple[str
     if latest.share < latest.lower:
         found.append(Condition(f"p_chart:{supplier_id}:otd_pct", supplier_id, "p_chart", "critical", "otd_pct", period,
                                round(100 * latest.share, 4), round(100 * latest.lower, 4), evidence))
-    for rule, span, needed, beyond in RUN_RULES:
-        recent = points[-span:]
-        if len(recent) == span and sum(z_score(p, centre) < beyond for p in recent) >= needed:
-            found.append(Condition(f"run_rule:{supplier_id}:otd_pct:{rule}", supplier_id, "run_rule", "warning",
-                                   "otd_pct", period, round(100 * latest.share, 4), round(100 * centre, 4),
-                                   {**evidence, "rule": rule}))
+    for rule in rules_fired(points, centre, len(points) - 1):
+        found.append(Condition(f"run_rule:{supplier_id}:otd_pct:{rule}", supplier_id, "run_rule", "warning",
+                               "otd_pct", period, round(100 * latest.share, 4), round(100 * centre, 4),
+                               {**evidence, "rule": rule}))
     return found
+
+
+def rules_fired(points: list[ChartPoint], centre: float, end: int) -> list[str]:
+    """The run rules (low side) that the points up to and including `points[end]` complete."""
+    fired = []
+    for rule, span, needed, beyond in RUN_RULES:
+        recent = points[max(0, end - span + 1):end + 1]
+        if len(recent) == span and sum(z_score(p, centre) < beyond for p in recent) >= needed:
+            fired.append(rule)
+    return fired
+
+
+BELOW_LOWER_LIMIT = "below_lower_limit"
+
+
+def flagged_months(centre: float, points: list[ChartPoint]) -> dict[str, list[str]]:
+    """Each month of the chart that a rule flags, as the chart would have judged it in that month:
+    below its lower control limit, or completing a run rule."""
+    flags = {}
+    for index, point in enumerate(points):
+        found = ([BELOW_LOWER_LIMIT] if point.share < point.lower else []) + rules_fired(points, centre, index)
+        if found:
+            flags[point.period] = found
+    return flags
 
 
 def threshold_conditions(supplier_id: str, period: str, values: dict[str, float], scales: dict[str, KpiScale],

@@ -159,9 +159,11 @@ def db_upgrade(ctx: click.Context) -> None:
 
 def _register() -> None:
     from scheduler.cli_actions import actions
+    from scheduler.cli_console import console, report
     from scheduler.cli_messages import consume, contract, outbox
     from scheduler.cli_reports import explain, quarantine, risks, runs, scorecards, status, suppliers
-    for command in (outbox, consume, contract, scorecards, explain, risks, suppliers, actions, runs, quarantine, status):
+    for command in (outbox, consume, contract, scorecards, explain, risks, suppliers, actions, runs, quarantine, status,
+                    console, report):
         cli.add_command(command)
 
 

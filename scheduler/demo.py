@@ -1,5 +1,7 @@
 """`srm-bridge demo`: both stand-ins on free ports, the real connectors, scoring, publishing, a table."""
 import logging
+import shutil
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -7,8 +9,11 @@ import click
 
 from config import load_settings
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
+from console.queries import is_final
+from console.report import file_name, write_report
 from scheduler import demo_workdir
-from scheduler.bootstrap import open_app
+from scheduler.bootstrap import App, open_app
+from scheduler.cli_console import console_url
 from scheduler.jobs import publish_job, score_job, sync_job
 from store.actions import find_actions
 from store.risks import open_signals
@@ -73,9 +78,37 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
         if published.failed:
             click.echo(f"          {published.failed} not confirmed; see `srm-bridge status`")
         click.echo(f"settings  {settings_file} (for later commands: --config or SRM_BRIDGE_CONFIG)")
+        example = example_report(app, cards, workdir / "reports")
+        if example:
+            click.echo(f"report    {example} (a supplier scorecard to send; `srm-bridge report --help`)")
+        command = f"{invoked_as()} --config {settings_file}"
+        click.echo(f"console   {command} console   then open "
+                   f"{console_url(settings.console.host, settings.console.port)}")
     finally:
         sap_server.stop()
         sf_server.stop()
+
+
+def invoked_as() -> str:
+    """The command as the user can type it again: `.venv/bin/srm-bridge` after `make demo`."""
+    program = Path(sys.argv[0])
+    if program.name != "srm-bridge":
+        return "srm-bridge"
+    try:
+        return str(program.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return "srm-bridge" if shutil.which("srm-bridge") == str(program) else str(program)
+
+
+def example_report(app: App, cards: list, folder: Path) -> Path | None:
+    """The scorecard report of the weakest supplier in the latest final month, written into `folder`."""
+    final = [card for card in cards if is_final(card) and card.score is not None]
+    if not final:
+        return None
+    period = max(card.period for card in final)
+    weakest = min((card for card in final if card.period == period), key=lambda card: card.score)
+    return write_report(app.engine, app.settings, weakest.supplier_id, period, "html",
+                        folder / file_name(weakest.supplier_id, period, "html"), app.today())
 
 
 def replay_month_ends(as_of: date, months: int) -> list[date]:

@@ -44,6 +44,18 @@ def run_count(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(sync_runs)).scalar_one()
 
 
+def stream_health(connection: Connection) -> list[dict]:
+    """Per stream: its last run, last success and last failure (a failed or stopped run, with its error)."""
+    r = sync_runs.c
+    kinds = {"last": (), "success": (r.outcome == "succeeded",), "failure": (r.outcome.in_(("failed", "stopped")),)}
+    latest = {kind: dict(connection.execute(select(r.stream, func.max(r.id)).where(*where).group_by(r.stream)).all())
+              for kind, where in kinds.items()}
+    ids = {row_id for found in latest.values() for row_id in found.values()}
+    runs = {row["id"]: dict(row) for row in connection.execute(select(sync_runs).where(r.id.in_(ids))).mappings()}
+    return [{"stream": stream, **{kind: runs.get(latest[kind].get(stream)) for kind in kinds}}
+            for stream in sorted(latest["last"])]
+
+
 def quarantine_records(connection: Connection, run_id: str, stream: str, rejected: list[Rejected], now: datetime) -> None:
     if rejected:
         connection.execute(quarantine.insert(), [
@@ -58,3 +70,8 @@ def quarantined(connection: Connection, limit: int = 200) -> list[dict]:
 
 def quarantine_count(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(quarantine)).scalar_one()
+
+
+def quarantine_entry(connection: Connection, entry_id: int) -> dict | None:
+    row = connection.execute(select(quarantine).where(quarantine.c.id == entry_id)).mappings().first()
+    return None if row is None else dict(row)

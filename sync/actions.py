@@ -7,7 +7,6 @@ months at target (falling back re-opens it), and escalates an overdue plan once.
 an audit entry and, where it matters to other systems, an event, in the caller's transaction.
 """
 import logging
-from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -27,7 +26,7 @@ from domain.actions import (
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
-from domain.periods import period_of, shift_period
+from domain.periods import period_end, period_of, shift_period
 from mapping.scorecards import evaluation_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
 from store.measurements import mark_dirty
@@ -44,11 +43,6 @@ class ActionReport:
     escalated: int = 0
     closed: int = 0
     changed: int = 0
-
-
-def period_end(period: str) -> date:
-    year, month = int(period[:4]), int(period[5:7])
-    return date(year, month, monthrange(year, month)[1])
 
 
 def _diff(before: CorrectiveAction | None, after: CorrectiveAction) -> dict:

@@ -33,6 +33,10 @@ def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):
     opened, escalated = map(int, re.search(r"corrective actions\s+(\d+) opened, (\d+) escalated", first).groups())
     assert opened >= 1 and escalated >= 1, first
     assert "corrective action changed" not in first, "one summary line, not a line per change"
+    report = re.search(r"^report\s+(\S+\.html)", first, flags=re.MULTILINE).group(1)
+    assert "<svg" in (tmp_path / report).read_text()
+    assert re.search(r"^console\s+\S*srm-bridge --config \S+srm-bridge\.yaml console\s+then open http://127\.0\.0\.1:8080/$",
+                     first, flags=re.MULTILINE), first
     workdir = tmp_path / "srm-bridge-demo"
     assert (workdir / "srm-bridge.db").exists() and not (tmp_path / "srm-bridge.db").exists()
     assert list((workdir / "broker" / "queues").glob("*.msg"))

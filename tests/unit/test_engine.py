@@ -16,7 +16,7 @@ from mapping.kpis import (
     confirmation_lag,
     price_variance_pct,
 )
-from mapping.risks import p_chart, statistical_conditions, threshold_conditions
+from mapping.risks import flagged_months, p_chart, statistical_conditions, threshold_conditions
 from mapping.scorecards import build_scorecards, evaluation_period, measure, window_periods
 from mapping.segments import segment_suppliers
 
@@ -86,6 +86,16 @@ def test_run_rules_on_the_low_side():
     found = {c.evidence.get("rule") or c.kind for c in statistical_conditions("s", "2026-06", months)}
     assert found == {"8_in_a_row_below_centre", "4_of_5_beyond_1_sigma"}
     assert statistical_conditions("s", "2026-05", months) == []  # the chart must end at the judged month
+
+
+def test_the_chart_flags_each_month_a_rule_fired_in():
+    months = [(f"2025-{m:02d}", 95, 100) for m in range(7, 11)] + \
+             [(p, 85, 100) for p in window_periods("2026-06", 8)] + [("2026-07", 70, 100)]
+    centre, points = p_chart(months)
+    # p̄ = (4 × 95 + 8 × 85 + 70) ÷ 1300 = 0.86923; σ = 0.03372: 0.85 is −0.57σ, 0.70 is −5.02σ (LCL 0.768);
+    # the eighth month in a row below the centre is 2026-06, and 2026-07 is the ninth
+    assert flagged_months(centre, points) == {"2026-06": ["8_in_a_row_below_centre"],
+                                              "2026-07": ["below_lower_limit", "8_in_a_row_below_centre"]}
 
 
 def test_threshold_breach_is_critical_only_for_kpis_that_weigh_in():

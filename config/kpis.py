@@ -1,5 +1,7 @@
 """KPI names other programs read, and how each KPI maps onto a 0-100 score."""
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
+
+from config.strict import StrictModel
 
 KPI_KEYS = (
     "otd_pct",
@@ -14,7 +16,7 @@ KPI_KEYS = (
 )
 
 
-class KpiScale(BaseModel):
+class KpiScale(StrictModel):
     """Linear score: `threshold` scores 0, `target` scores 100, clamped in between."""
 
     threshold: float

@@ -6,12 +6,14 @@ mapped by overriding these in the settings file, without code changes.
 """
 import re
 
-from pydantic import BaseModel, field_validator
+from pydantic import field_validator
+
+from config.strict import StrictModel
 
 _PATH = re.compile(r"^(?:[A-Za-z_][\w.-]*(?:/[A-Za-z_][\w.-]*)*)?(?:@[A-Za-z_][\w.-]*)?$")
 
 
-class _Paths(BaseModel):
+class _Paths(StrictModel):
     @field_validator("*")
     @classmethod
     def _is_a_path(cls, value: str) -> str:

@@ -1,43 +1,39 @@
 """Settings: env vars `SRM_BRIDGE_<SECTION>__<KEY>` over a YAML/TOML file over defaults.
 
-A wrong value fails at start-up with `ConfigError`, naming the env var and the key.
+A wrong value, an unknown key or variable, or a file that does not parse fails at start-up with
+`ConfigError`: one line naming the key, its env var and what to do.
 """
 import os
+import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import (
-    BaseSettings,
-    PydanticBaseSettingsSource,
-    SettingsConfigDict,
-    TomlConfigSettingsSource,
-    YamlConfigSettingsSource,
-)
+import yaml
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
 from config.sap_mapping import DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
+from config.strict import ENV_PREFIX, ConfigError, StrictModel, check_environment, describe
+from config.urls import check_broker_url, check_database_url
 
-ENV_PREFIX = "SRM_BRIDGE_"
 _config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 
-class ConfigError(ValueError):
-    """Raised at start-up when configuration is invalid; the message names each bad key."""
+class DatabaseSettings(StrictModel):
+    url: Annotated[str, AfterValidator(check_database_url)] = Field(
+        "sqlite:///srm-bridge.db", description="postgresql://user:password@host/db or sqlite:///path.")
 
 
-class DatabaseSettings(BaseModel):
-    url: str = "sqlite:///srm-bridge.db"
-
-
-class QueueBinding(BaseModel):
+class QueueBinding(StrictModel):
     name: str
     routing_key: str = "#"
 
 
-class BrokerSettings(BaseModel):
-    url: str = "filesystem://"
+class BrokerSettings(StrictModel):
+    url: Annotated[str, AfterValidator(check_broker_url)] = Field(
+        "filesystem://", description="amqp:// or amqps:// (RabbitMQ), or filesystem:// (embedded).")
     folder: Path = Path("srm-bridge-data/broker")
     exchange: str = "srm.events"
     source: str = "urn:srm-bridge"
@@ -52,7 +48,7 @@ class BrokerSettings(BaseModel):
     batch_size: int = Field(500, ge=1)
 
 
-class RemoteSettings(BaseModel):
+class RemoteSettings(StrictModel):
     """What every remote system has: TLS trust, retries, and the incremental window."""
 
     verify: bool | str = True
@@ -86,7 +82,7 @@ class SapSettings(RemoteSettings):
         return self
 
 
-class WriteBackSettings(BaseModel):
+class WriteBackSettings(StrictModel):
     """Where the latest monthly scorecard lands on the Account; empty field names are not written."""
 
     queue: str = Field("srm-bridge.salesforce", description="A queue of broker.queues, bound to the scorecards.")
@@ -135,7 +131,7 @@ class SalesforceSettings(RemoteSettings):
         return self
 
 
-class DeliverySettings(BaseModel):
+class DeliverySettings(StrictModel):
     """Delivery window and quantity tolerances of OTD/OTIF (DESIGN.md, KPI semantics)."""
 
     early_days: int = Field(2, ge=0)
@@ -149,7 +145,7 @@ SRM_LEVELS = ("strategic", "performance-managed", "basic")
 Severity = Literal["info", "warning", "critical"]
 
 
-class SegmentationSettings(BaseModel):
+class SegmentationSettings(StrictModel):
     pareto_share: float = Field(0.8, gt=0, le=1, description="Spend share that makes the high-spend (A) class.")
     risk_high: float = Field(0.5, ge=0, le=1)
     risk_ratings: dict[str, float] = Field(default_factory=lambda: {"high": 1.0, "medium": 0.5, "low": 0.0})
@@ -164,7 +160,7 @@ class SegmentationSettings(BaseModel):
         return {key.strip().lower(): value for key, value in mapping.items()}
 
 
-class RiskSettings(BaseModel):
+class RiskSettings(StrictModel):
     trend_points: float = Field(2.0, gt=0, description="Velocity at or below minus this raises a trend signal.")
     concentration_share: float = Field(0.5, gt=0, le=1, description="Share of a category's spend on one supplier.")
     crm_severity: dict[str, Severity] = Field(default_factory=lambda: {"high": "critical", "medium": "warning"})
@@ -176,7 +172,7 @@ class RiskSettings(BaseModel):
         return {key.strip().lower(): value for key, value in mapping.items()}
 
 
-class ActionSettings(BaseModel):
+class ActionSettings(StrictModel):
     auto_open_kinds: list[str] = Field(default_factory=lambda: ["threshold_breach", "p_chart"],
                                        description="Critical signals of these kinds open a plan for their KPI.")
     plan_months: int = Field(4, ge=1, le=24, description="Months from opening to the plan's due date.")
@@ -187,7 +183,7 @@ class ActionSettings(BaseModel):
     default_owner: str | None = Field(None, description="Buyer owner when the Account has none.")
 
 
-class ScoringSettings(BaseModel):
+class ScoringSettings(StrictModel):
     kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
     segment_weights: dict[Literal["strategic", "performance-managed", "basic"], dict[str, float]] = Field(
         default_factory=dict, description="Per SRM level, weights that replace the default weight of each KPI named.")
@@ -233,13 +229,24 @@ class ScoringSettings(BaseModel):
         return grades
 
 
-class SchedulerSettings(BaseModel):
+class SchedulerSettings(StrictModel):
     sync_interval_s: float = Field(900, gt=0)
     publish_interval_s: float = Field(10, gt=0)
     sources: list[Literal["sap", "salesforce"]] = Field(default_factory=lambda: ["sap", "salesforce"])
+    stuck_after_s: float = Field(900, gt=0, description="`status` fails when an outbox event waits longer.")
 
 
-class ConsoleSettings(BaseModel):
+class LogSettings(StrictModel):
+    format: Literal["auto", "text", "json"] = Field("auto", description="auto: text on a terminal, json otherwise.")
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("format", "level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+class ConsoleSettings(StrictModel):
     """The read-only web console. On any address but loopback it serves only with a token or basic-auth
     credentials set here."""
 
@@ -271,6 +278,7 @@ class Settings(BaseSettings):
     actions: ActionSettings = ActionSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
     console: ConsoleSettings = ConsoleSettings()
+    log: LogSettings = LogSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -289,31 +297,47 @@ class Settings(BaseSettings):
 
 
 def _file_source(settings_cls: type[BaseSettings], path: Path) -> PydanticBaseSettingsSource:
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    if path.suffix in {".yaml", ".yml"}:
-        return YamlConfigSettingsSource(settings_cls, yaml_file=path)
-    if path.suffix == ".toml":
-        return TomlConfigSettingsSource(settings_cls, toml_file=path)
-    raise ConfigError(f"config file {path}: use .yaml, .yml or .toml")
+    return InitSettingsSource(settings_cls, init_kwargs=read_config_file(path))
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """The file's settings as a mapping; a file that is missing or does not parse is a `ConfigError`."""
+    if path.suffix not in {".yaml", ".yml", ".toml"}:
+        raise ConfigError(f"config file {path}: name it .yaml, .yml or .toml")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist; check --config or SRM_BRIDGE_CONFIG") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc}") from None
+    try:
+        content = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}; fix the file") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {_yaml_problem(exc)}; fix the file") from None
+    if content is None:
+        return {}
+    if not isinstance(content, dict):
+        raise ConfigError(f"config file {path} holds a {type(content).__name__}, not settings; write sections "
+                          f"such as `database:` and `sap:` at its top level")
+    return content
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"{problem} (line {mark.line + 1}, column {mark.column + 1})" if mark else problem
 
 
 def load_settings(config_file: Path | str | None = None, **overrides: Any) -> Settings:
     """Read settings once at start-up; `SRM_BRIDGE_CONFIG` names the file when none is given."""
+    check_environment(Settings, os.environ)
     named = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
     token = _config_file.set(Path(named) if named else None)
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc)) from None
+        raise ConfigError(describe(exc, Settings)) from None
     finally:
         _config_file.reset(token)
-
-
-def _describe(exc: ValidationError) -> str:
-    lines = ["invalid configuration:"]
-    for error in exc.errors():
-        path = [str(part) for part in error["loc"]]
-        env_name = ENV_PREFIX + "__".join(part.upper() for part in path)
-        lines.append(f"  {'.'.join(path)} ({env_name}): {error['msg']}")
-    return "\n".join(lines)

@@ -1,0 +1,39 @@
+"""The database and broker URLs srm-bridge can use, checked when settings load rather than on first connect."""
+from urllib.parse import urlsplit
+
+from config.masking import mask_url
+
+#: backend -> drivers shipped with srm-bridge ("" is the backend's default driver)
+DATABASES = {"postgresql": ("", "psycopg"), "postgres": ("", "psycopg"), "sqlite": ("", "pysqlite")}
+DATABASE_EXAMPLES = "postgresql://user:password@host:5432/db or sqlite:///path/to/file.db"
+#: kombu transports srm-bridge publishes and consumes with: RabbitMQ (confirms, returns) and the embedded folder
+BROKERS = ("amqp", "amqps", "filesystem")
+BROKER_EXAMPLES = "amqp://user:password@host:5672/vhost (RabbitMQ; amqps:// with TLS) or filesystem:// (embedded)"
+
+
+def check_database_url(url: str) -> str:
+    scheme, separator, _ = url.partition("://")
+    if not separator:
+        raise ValueError(f"{mask_url(url)!r} is not a URL; use {DATABASE_EXAMPLES}")
+    backend, _, driver = scheme.lower().partition("+")
+    if driver not in DATABASES.get(backend, ()):
+        raise ValueError(f"{scheme}:// databases are not supported; use {DATABASE_EXAMPLES}")
+    _check_port(url, DATABASE_EXAMPLES)
+    return url
+
+
+def check_broker_url(url: str) -> str:
+    scheme, separator, _ = url.partition("://")
+    if not separator:
+        raise ValueError(f"{mask_url(url)!r} is not a URL; use {BROKER_EXAMPLES}")
+    if scheme.lower() not in BROKERS:
+        raise ValueError(f"broker transport {scheme}:// is not supported; use {BROKER_EXAMPLES}")
+    _check_port(url, BROKER_EXAMPLES)
+    return url
+
+
+def _check_port(url: str, examples: str) -> None:
+    try:
+        urlsplit(url).port
+    except ValueError as exc:
+        raise ValueError(f"{mask_url(url)!r} is not a valid URL ({exc}); use {examples}") from None

@@ -25,7 +25,7 @@ from zeep.transports import Transport
 
 from config.sap_mapping import GoodsMovementMapping, PurchaseOrderMapping
 from config.settings import SapSettings
-from connectors.errors import AuthError, PayloadError, RemoteFault, TransientError
+from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, TransientError
 from connectors.http import ConfiguredSession
 from connectors.retry import transient_retry
 from connectors.sap_records import GoodsMovementReader, PurchaseOrderReader
@@ -163,6 +163,19 @@ class SapConnector:
         if self._client is None:
             self._client = SapClient(self.settings)
         return self._client
+
+    def reach(self) -> Iterator[tuple[str, str, ConnectorError | None]]:
+        """Each query service in turn (`config check --connect`): its WSDL address, and why it failed to load
+        or lacks the configured operation (None when it is fine)."""
+        address = _with_client(f"{self.settings.url}?wsdl", self.settings.client)
+        for name, mapping in (("purchase_orders", self.settings.purchase_orders),
+                              ("goods_movements", self.settings.goods_movements)):
+            try:
+                self.client.response_qname(mapping.operation)
+            except ConnectorError as exc:
+                yield name, address, exc
+            else:
+                yield name, address, None
 
     def _pages(self, mapping: PurchaseOrderMapping | GoodsMovementMapping, extract: Callable,
                since: datetime, until: datetime) -> Iterator[ResponsePage]:

@@ -1,22 +1,43 @@
 """The `srm-bridge` command line."""
+import logging
 import sys
 from datetime import date, datetime, timezone
+from importlib.metadata import version
 from pathlib import Path
 
 import click
 
-from config import ConfigError
 from scheduler import logs
-from scheduler.cli_support import DATE, app_for, as_date
+from scheduler.cli_support import DATE, app_for, as_date, config_option, settings_for
+from scheduler.exits import one_line
 
-@click.group()
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path), envvar="SRM_BRIDGE_CONFIG",
-              help="YAML or TOML settings file (env: SRM_BRIDGE_CONFIG).")
+log = logging.getLogger("srm_bridge.cli")
+
+
+class Commands(click.Group):
+    """Every command: a setting or a system a user can fix ends in one line and its exit code, not a traceback."""
+
+    def invoke(self, ctx: click.Context):  # noqa: ANN201 - whatever the command returns
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:
+            verdict = one_line(exc, (ctx.obj or {}).get("settings"))
+            if verdict is None:
+                raise
+            log.debug("the command stopped", exc_info=exc)
+            click.echo(f"srm-bridge: {verdict[1]}", err=True)
+            ctx.exit(verdict[0])
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version("srm-bridge"), "--version", "-V", prog_name="srm-bridge")
 @click.pass_context
-def cli(ctx: click.Context, config_file: Path | None) -> None:
+def cli(ctx: click.Context) -> None:
     """srm-bridge: supplier KPIs, scorecards and corrective actions from SAP and Salesforce."""
-    ctx.obj = {"config": config_file}
-    logs.configure(json_lines=ctx.invoked_subcommand in ("run", "sync", "consume"))
+    ctx.ensure_object(dict).setdefault("config", None)
+    logs.configure()
 
 
 @cli.command()
@@ -35,7 +56,7 @@ def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: P
          salesforce_data: Path | None, as_of: datetime | None, workdir: Path, keep: bool) -> None:
     """Run the whole pipeline against local stand-ins and print graded scorecards."""
     from scheduler.demo import run_demo
-    run_demo(ctx.obj["config"], suppliers, months, seed, sap_data, salesforce_data, as_date(as_of), workdir, keep)
+    run_demo(settings_for(ctx), suppliers, months, seed, sap_data, salesforce_data, as_date(as_of), workdir, keep)
 
 
 @cli.command()
@@ -121,24 +142,26 @@ def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
 @click.pass_context
 def publish(ctx: click.Context) -> None:
     """Drain the outbox to the broker once."""
+    from scheduler.exits import broker_unreachable
     from scheduler.jobs import publish_job
-    result = publish_job(app_for(ctx))
+    app = app_for(ctx)
+    result = publish_job(app)
     click.echo(f"sent {result.sent}, failed {result.failed}, dead-lettered {result.dead}")
     if result.unavailable:
-        click.echo(f"broker unavailable, the rest waits: {result.unavailable}", err=True)
+        reason = result.unavailable.partition(" unavailable: ")[2] or result.unavailable  # after the publisher's URL
+        raise broker_unreachable(app.settings.broker.url, f"{reason}; unsent events wait for the next publish")
     ctx.exit(0 if not result.failed else 1)
-
-
 
 
 @cli.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
     """Run the service: sync, score and publish on intervals until SIGTERM/SIGINT."""
+    from config.masking import masked_settings
     from scheduler.service import run_service
+    settings = settings_for(ctx)
+    log.info("srm-bridge starting", extra={"version": version("srm-bridge"), "config": masked_settings(settings)})
     run_service(app_for(ctx))
-
-
 
 
 @cli.group()
@@ -150,29 +173,32 @@ def db() -> None:
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
     """Apply migrations up to the latest (the service and demo do this by themselves)."""
-    from config import load_settings
-    from store.db import create_engine_for, upgrade
-    settings = load_settings(ctx.obj["config"])
-    upgrade(create_engine_for(settings.database.url))
+    app_for(ctx)
     click.echo("database schema is up to date")
 
 
 def _register() -> None:
     from scheduler.cli_actions import actions
+    from scheduler.cli_config import config_group
     from scheduler.cli_console import console, report
     from scheduler.cli_messages import consume, contract, outbox
     from scheduler.cli_reports import explain, quarantine, risks, runs, scorecards, status, suppliers
     for command in (outbox, consume, contract, scorecards, explain, risks, suppliers, actions, runs, quarantine, status,
-                    console, report):
+                    console, report, config_group):
         cli.add_command(command)
+    cli.params.append(config_option(envvar="SRM_BRIDGE_CONFIG"))
+    _accept_config_after(cli)
+
+
+def _accept_config_after(group: click.Group) -> None:
+    for command in group.commands.values():
+        command.params.append(config_option())
+        if isinstance(command, click.Group):
+            _accept_config_after(command)
 
 
 _register()
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except ConfigError as exc:
-        click.echo(f"srm-bridge: {exc}", err=True)
-        sys.exit(2)
+    cli(prog_name="srm-bridge")

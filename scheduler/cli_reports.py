@@ -176,16 +176,25 @@ def quarantine(ctx: click.Context, limit: int, as_json: bool) -> None:
 @json_option
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
-    """Cursors, last runs and the outbox backlog."""
+    """Cursors, the last sync cycle and the outbox backlog; exit 1 when the cycle failed or the outbox is stuck."""
     from sqlalchemy import select
 
+    from config.masking import mask_url
+    from scheduler.checks import health_problems
     from store.outbox import backlog
+    from store.sync_state import last_cycle
     from store.tables import sync_cursors
     app = app_for(ctx)
     with app.engine.connect() as connection:
         cursors = {r.stream: r.position for r in connection.execute(select(sync_cursors))}
-        state = {"database": app.engine.url.render_as_string(hide_password=True), "cursors": cursors,
-                 "outbox": backlog(connection, app.now())}
+        state = {"database": mask_url(app.settings.database.url), "cursors": cursors,
+                 "last_cycle": last_cycle(connection), "outbox": backlog(connection, app.now())}
+    state["problems"] = health_problems(state["last_cycle"], state["outbox"], app.settings.scheduler.stuck_after_s)
+    state["healthy"] = not state["problems"]
     emit(state, as_json, lambda s: click.echo("\n".join(
         [f"database {s['database']}"] + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
-        + [f"outbox   {k} {shown(v)}" for k, v in s["outbox"].items()])))
+        + [f"cycle    {r['run_id']} {r['stream']:22} {r['outcome']:9} {r['started_at']:%Y-%m-%d %H:%M:%S}"
+           for r in s["last_cycle"]]
+        + [f"outbox   {k} {shown(v)}" for k, v in s["outbox"].items()]
+        + [f"health   {'ok' if s['healthy'] else 'FAILING: ' + '; '.join(s['problems'])}"])))
+    ctx.exit(0 if state["healthy"] else 1)

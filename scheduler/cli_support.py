@@ -1,9 +1,13 @@
-"""What every command shares: dates, supplier ids, the application from the context, JSON or text output."""
+"""What every command shares: dates, supplier ids, settings and the application from the context, JSON or text
+output."""
 import json
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import click
+
+from scheduler import logs
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 JSON_HELP = "Print JSON instead of text."
@@ -43,9 +47,31 @@ def as_date(value: datetime | None) -> date | None:
     return value.date() if value else None
 
 
+def settings_for(ctx: click.Context):  # noqa: ANN201 - Settings, imported lazily to keep `--help` fast
+    """The settings, loaded once per command; logging follows their `log` section from then on."""
+    state = ctx.find_root().ensure_object(dict)
+    if state.get("settings") is None:
+        from config import load_settings
+        state["settings"] = load_settings(state.get("config"))
+        logs.configure(state["settings"].log.format, state["settings"].log.level)
+    return state["settings"]
+
+
 def app_for(ctx: click.Context):  # noqa: ANN201 - App, imported lazily to keep `--help` fast
     from scheduler.bootstrap import open_app
-    return open_app(ctx.find_root().obj["config"])
+    return open_app(settings=settings_for(ctx))
+
+
+def _remember_config(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        ctx.find_root().ensure_object(dict)["config"] = value
+
+
+def config_option(envvar: str | None = None) -> click.Option:
+    """`--config`, accepted before the subcommand (with its env var) and after it."""
+    return click.Option(["--config"], type=click.Path(dir_okay=False, path_type=Path), envvar=envvar,
+                        expose_value=False, is_eager=True, callback=_remember_config,
+                        help="YAML or TOML settings file (env: SRM_BRIDGE_CONFIG).")
 
 
 def shown(value: object, digits: int | None = None) -> str:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import click
 
-from config import load_settings
+from config import Settings
+from config.masking import mask_url
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
 from console.queries import is_final
 from console.report import file_name, write_report
@@ -29,10 +30,9 @@ def fmt(value: float | None, digits: int = 1) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, sap_data: Path | None,
+def run_demo(loaded: Settings, suppliers: int, months: int, seed: int, sap_data: Path | None,
              salesforce_data: Path | None, as_of: date | None, workdir: Path, keep: bool) -> None:
     logging.getLogger().setLevel(logging.WARNING)  # the demo prints its own summary; warnings still show
-    loaded = load_settings(config_file)
     as_of = as_of or open_app(settings=loaded, migrate=False).today()
     note = demo_workdir.prepare(workdir, demo_workdir.options_for(suppliers, months, seed, as_of, sap_data,
                                                                   salesforce_data), keep)
@@ -71,9 +71,9 @@ def run_demo(config_file: Path | None, suppliers: int, months: int, seed: int, s
         show_table(cards, as_of)
         show_actions(plans, signals, sum(r.opened + r.changed for r in scored))
         click.echo(f"\nas of {as_of}; sync run {runs[0]['run_id'] if runs else '-'}")
-        click.echo(f"database  {settings.database.url}")
+        click.echo(f"database  {mask_url(settings.database.url)}")
         click.echo(f"messages  {published.sent} published to exchange '{settings.broker.exchange}' on "
-                   f"{settings.broker.url}" + (f" (folder {settings.broker.folder.resolve()})"
+                   f"{mask_url(settings.broker.url)}" + (f" (folder {settings.broker.folder.resolve()})"
                                                if settings.broker.url.startswith("filesystem") else ""))
         if published.failed:
             click.echo(f"          {published.failed} not confirmed; see `srm-bridge status`")

@@ -56,6 +56,15 @@ def stream_health(connection: Connection) -> list[dict]:
             for stream in sorted(latest["last"])]
 
 
+def last_cycle(connection: Connection) -> list[dict]:
+    """The streams of the latest sync run, one row each."""
+    latest = select(sync_runs.c.run_id).order_by(sync_runs.c.id.desc()).limit(1).scalar_subquery()
+    rows = connection.execute(select(sync_runs.c.run_id, sync_runs.c.stream, sync_runs.c.outcome,
+                                     sync_runs.c.started_at, sync_runs.c.error)
+                              .where(sync_runs.c.run_id == latest).order_by(sync_runs.c.id)).mappings()
+    return [dict(row) for row in rows]
+
+
 def quarantine_records(connection: Connection, run_id: str, stream: str, rejected: list[Rejected], now: datetime) -> None:
     if rejected:
         connection.execute(quarantine.insert(), [

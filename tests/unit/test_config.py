@@ -79,6 +79,26 @@ def test_srm_bridge_own_variables_are_not_settings_and_are_allowed(monkeypatch):
     assert (settings.scoring.kpis["otd_pct"].weight, settings.log.level) == (3, "debug")
 
 
+def test_every_settings_model_refuses_unknown_keys():
+    from pydantic import BaseModel
+
+    from config import Settings
+    from config.strict import _child, _unwrap
+
+    def models(model: type[BaseModel]):
+        yield model
+        for field in model.model_fields.values():
+            inner = _unwrap(field.annotation)
+            for candidate in (inner, _child(inner, "any"), _child(inner, 0)):
+                candidate = _unwrap(candidate)
+                if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                    yield from models(candidate)
+
+    found = set(models(Settings))
+    assert {"KpiScale", "PurchaseOrderMapping", "QueueBinding", "LogSettings"} <= {m.__name__ for m in found}
+    assert [m.__name__ for m in found if m.model_config.get("extra") != "forbid"] == []
+
+
 @pytest.mark.parametrize("body, unknown, nearest", [
     ("databse:\n  url: sqlite:///x.db\n", "databse", "database"),
     ("sap:\n  page_sise: 10\n", "sap.page_sise", "sap.page_size"),

@@ -4,7 +4,7 @@ import json
 import click
 import yaml
 
-from scheduler.cli_support import settings_for
+from scheduler.cli_support import json_option, settings_for
 from scheduler.exits import EXIT_UNREACHABLE
 
 
@@ -16,7 +16,7 @@ def config_group() -> None:
 @config_group.command("check")
 @click.option("--connect", is_flag=True, help="Also reach each system in turn: database, broker, SAP services, "
                                               "Salesforce token.")
-@click.option("--json", "as_json", is_flag=True)
+@json_option
 @click.pass_context
 def config_check(ctx: click.Context, connect: bool, as_json: bool) -> None:
     """Validate the configuration and print it with secrets masked; nothing is connected without --connect."""

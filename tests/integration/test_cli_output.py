@@ -56,7 +56,8 @@ def test_human_output_never_shows_python_none(run):
                     ["actions", "show", str(plans[0]["action_id"])],
                     ["explain", "--supplier", "100002", "--period", "2026-05", "--kpi", "confirmation_lag_days_median"]):
         done = run(*command)
-        assert done.exit_code == 0 and "None" not in done.stdout, command
+        unhealthy = command == ["status"]  # the populated outbox holds events older than scheduler.stuck_after_s
+        assert done.exit_code == int(unhealthy) and "None" not in done.stdout, command
 
 
 def test_listings_say_when_they_are_cut(database, run):

@@ -13,8 +13,7 @@ from lxml import etree
 
 from tests.support.es_data import LocalDateTime, MaterialDocument, PurchaseOrder, Quantity
 from tests.support.es_wsdl import MESSAGES_NS
-
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+from tests.support.soap_http import SOAP_NS, envelope_body, serialize
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class LogItem:
 
 def response_message(element: str, objects: Sequence[PurchaseOrder | MaterialDocument], paging: Paging | None,
                      log: Sequence[LogItem]) -> bytes:
-    body = _envelope()
+    body = envelope_body()
     message = etree.SubElement(body, f"{{{MESSAGES_NS}}}{element}", nsmap={"n0": MESSAGES_NS})
     for o in objects:
         (_purchase_order if isinstance(o, PurchaseOrder) else _material_document)(message, o)
@@ -46,12 +45,12 @@ def response_message(element: str, objects: Sequence[PurchaseOrder | MaterialDoc
             _leaf(conditions, "LastReturnedObjectID", paging.last_returned_object_id)
     if log:
         _log(message, log)
-    return _serialize(body)
+    return serialize(body)
 
 
 def soap_fault(text: str, fault_code: str = "Server", message_id: str = "") -> bytes:
     """A SOAP 1.1 fault with SAP's StandardMessageFault detail (ExchangeFaultData)."""
-    body = _envelope()
+    body = envelope_body()
     fault = etree.SubElement(body, f"{{{SOAP_NS}}}Fault")
     _leaf(fault, "faultcode", f"soap-env:{fault_code}")
     _leaf(fault, "faultstring", text).set("{http://www.w3.org/XML/1998/namespace}lang", "en")
@@ -63,7 +62,7 @@ def soap_fault(text: str, fault_code: str = "Server", message_id: str = "") -> b
     _leaf(detail, "text", text)
     if message_id:
         _leaf(detail, "id", message_id)
-    return _serialize(body)
+    return serialize(body)
 
 
 def _purchase_order(parent: etree._Element, order: PurchaseOrder) -> None:
@@ -163,13 +162,3 @@ def _leaf(parent: etree._Element, name: str, text: str) -> etree._Element:
     element = etree.SubElement(parent, name)
     element.text = text
     return element
-
-
-def _envelope() -> etree._Element:
-    envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap-env": SOAP_NS})
-    etree.SubElement(envelope, f"{{{SOAP_NS}}}Header")
-    return etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
-
-
-def _serialize(body: etree._Element) -> bytes:
-    return etree.tostring(body.getroottree(), xml_declaration=True, encoding="utf-8")

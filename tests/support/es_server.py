@@ -41,13 +41,10 @@ Schema (a missing required element is a SOAP fault) and then by es_query's rules
 HTTP 500 with a StandardMessageFault detail. Page size: `QueryHitsMaximumNumberValue`, capped at
 `page_limit` when set; with `QueryHitsUnlimitedIndicator` true, `page_limit` or everything.
 """
-import base64
 import threading
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 from lxml import etree
 
@@ -55,10 +52,9 @@ from tests.support.es_data import EsDataset, MaterialDocument, PurchaseOrder
 from tests.support.es_faults import EsFaults, answer_page
 from tests.support.es_generator import generate_dataset
 from tests.support.es_query import QueryConditions, QueryFault, SelectionRow, read_query
-from tests.support.es_render import SOAP_NS, response_message, soap_fault
+from tests.support.es_render import response_message, soap_fault
 from tests.support.es_wsdl import MESSAGES_NS, SERVICES, EsService, message_schema, wsdl_text
-
-MAX_BODY_BYTES = 1 << 20
+from tests.support.soap_http import EnvelopeError, SoapHandlerBase, SoapServerBase, read_message
 
 
 @dataclass(frozen=True)
@@ -77,7 +73,9 @@ class EsRequest:
     body: bytes = field(default=b"", repr=False)
 
 
-class EsServer:
+class EsServer(SoapServerBase):
+    thread_name = "ES server"
+
     def __init__(self, dataset: EsDataset | None = None, *, page_limit: int | None = None,
                  faults: EsFaults | None = None, user: str = "SRM_BRIDGE", password: str = "Init1234!",
                  client: str = "100", binding: str = "srm_bridge", wsdl_requires_auth: bool = True) -> None:
@@ -90,7 +88,7 @@ class EsServer:
         self._counts = {key: 0 for key in SERVICES}
         self._stream_pages = {key: 0 for key in SERVICES}
         self._schemas = {key: message_schema(service) for key, service in SERVICES.items()}
-        self._http: ThreadingHTTPServer | None = None
+        self.realm = f"SAP NetWeaver Application Server [ES/{client}]"
 
     # --- the source and what was asked ---------------------------------------------------------
     @property
@@ -110,13 +108,6 @@ class EsServer:
         return [request for request in self.requests if request.service == service]
 
     # --- where it listens ------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        if self._http is None:
-            raise RuntimeError("the ES server is not started: use it as a context manager")
-        host, port = self._http.server_address[:2]
-        return f"http://{host}:{port}"
-
     def path(self, service: str) -> str:
         return f"/sap/bc/srt/xip/sap/{SERVICES[service].technical_name}/{self.client}/{self.binding}/{self.binding}"
 
@@ -143,30 +134,13 @@ class EsServer:
         target.write_text(self.wsdl_text(service), encoding="utf-8")
         return target
 
-    # --- lifecycle -------------------------------------------------------------------------------
-    def __enter__(self) -> "EsServer":
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._http.daemon_threads = True
-        threading.Thread(target=self._http.serve_forever, args=(0.05,), name="es-server", daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-
     # --- answering -------------------------------------------------------------------------------
     def service_at(self, path: str) -> EsService | None:
         return next((SERVICES[key] for key in SERVICES if self.path(key) == path), None)
 
-    def authorized(self, header: str | None) -> str | None:
-        """The user of a valid basic-auth header, else None."""
-        if not header or not header.startswith("Basic "):
-            return None
-        try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode().partition(":")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        return user if (user, password) == (self.user, self.password) else None
+    def endpoint_at(self, path: str) -> str | None:
+        service = self.service_at(path)
+        return service.key if service else None
 
     def answer(self, service: EsService, body: bytes, seen: dict) -> tuple[int, bytes]:
         """Status and SOAP answer of an authenticated query; `seen` collects what goes in the log."""
@@ -202,22 +176,10 @@ class EsServer:
             self._requests.append(request)
 
     def _message(self, service: EsService, body: bytes) -> etree._Element:
-        parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
         try:
-            envelope = etree.fromstring(body, parser)
-        except etree.XMLSyntaxError as error:
-            raise QueryFault(f"the request is not well-formed XML: {error}") from None
-        soap_body = envelope.find(f"{{{SOAP_NS}}}Body")
-        if envelope.tag != f"{{{SOAP_NS}}}Envelope" or soap_body is None or len(soap_body) != 1:
-            raise QueryFault("the request is not a SOAP 1.1 envelope with one body element")
-        message = soap_body[0]
-        expected = f"{{{MESSAGES_NS}}}{service.query_element}"
-        if message.tag != expected:
-            raise QueryFault(f"this service expects {expected}, not {message.tag}")
-        schema = self._schemas[service.key]
-        if not schema.validate(etree.ElementTree(message)):
-            raise QueryFault(f"the request does not match the service's schema: {schema.error_log.last_error.message}")
-        return message
+            return read_message(body, f"{{{MESSAGES_NS}}}{service.query_element}", self._schemas[service.key])
+        except EnvelopeError as error:
+            raise QueryFault(str(error)) from None
 
     def _page_size(self, conditions: QueryConditions) -> int | None:
         if conditions.unlimited or conditions.maximum_number is None:
@@ -230,58 +192,27 @@ class EsServer:
         return HTTPStatus.INTERNAL_SERVER_ERROR, soap_fault(text, code)
 
 
-def _handler(server: EsServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+class _Handler(SoapHandlerBase):
+    endpoints: EsServer
 
-        def do_GET(self) -> None:
-            url = urlsplit(self.path)
-            service = server.service_at(url.path)
-            if service is None:
-                return self._send(HTTPStatus.NOT_FOUND, b"no service at this path", "text/plain")
-            if "wsdl" not in {key.lower() for key in parse_qs(url.query, keep_blank_values=True)}:
-                return self._send(HTTPStatus.METHOD_NOT_ALLOWED, b"POST a SOAP request or GET ?wsdl", "text/plain")
-            if server.wsdl_requires_auth and server.authorized(self.headers.get("Authorization")) is None:
-                return self._unauthorized()
-            self._send(HTTPStatus.OK, server.wsdl_text(service.key).encode(), "text/xml; charset=utf-8")
+    def do_POST(self) -> None:
+        received = self.read_post()
+        if received is None:
+            return
+        key, body = received
+        server, service = self.endpoints, SERVICES[key]
+        seen = {"sap_client": self.sap_client(), "soap_action": self.headers.get("SOAPAction")}
+        user = server.authorized(self.headers.get("Authorization"))
+        if user is None:
+            server.record(EsRequest(service.key, HTTPStatus.UNAUTHORIZED, None, **seen, body=body))
+            return self.send_unauthorized()
+        if not (self.headers.get("Content-Type") or "").startswith("text/xml"):
+            status, answer = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, soap_fault("SOAP 1.1 expects text/xml", "Client")
+            seen["fault"] = "SOAP 1.1 expects text/xml"
+        else:
+            status, answer = server.answer(service, body, seen)
+        server.record(EsRequest(service.key, status, user, body=body, **seen))
+        self.send_payload(status, answer, "text/xml; charset=utf-8")
 
-        def do_POST(self) -> None:
-            url = urlsplit(self.path)
-            service = server.service_at(url.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            if service is None or length > MAX_BODY_BYTES:
-                self.close_connection = True
-                status = HTTPStatus.NOT_FOUND if service is None else HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-                return self._send(status, status.phrase.encode(), "text/plain")
-            body = self.rfile.read(length)
-            clients = parse_qs(url.query).get("sap-client")
-            seen = {"sap_client": clients[0] if clients else None, "soap_action": self.headers.get("SOAPAction")}
-            user = server.authorized(self.headers.get("Authorization"))
-            if user is None:
-                server.record(EsRequest(service.key, HTTPStatus.UNAUTHORIZED, None, **seen, body=body))
-                return self._unauthorized()
-            if not (self.headers.get("Content-Type") or "").startswith("text/xml"):
-                status, answer = HTTPStatus.UNSUPPORTED_MEDIA_TYPE, soap_fault("SOAP 1.1 expects text/xml", "Client")
-                seen["fault"] = "SOAP 1.1 expects text/xml"
-            else:
-                status, answer = server.answer(service, body, seen)
-            server.record(EsRequest(service.key, status, user, body=body, **seen))
-            self._send(status, answer, "text/xml; charset=utf-8")
 
-        def _unauthorized(self) -> None:
-            self.send_response(HTTPStatus.UNAUTHORIZED)
-            self.send_header("WWW-Authenticate", f'Basic realm="SAP NetWeaver Application Server [ES/{server.client}]"')
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def _send(self, status: int, payload: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
-
-        def log_message(self, format, *args) -> None:
-            pass
-
-    return Handler
+EsServer.handler_class = _Handler

@@ -17,6 +17,8 @@ from string import Template
 
 from lxml import etree
 
+from tests.support.soap_http import ImportResolver
+
 MESSAGES_NS = "http://sap.com/xi/SAPGlobal20/Global"
 TYPES_NS = "http://sap.com/xi/APPL/SE/Global"
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
@@ -124,17 +126,8 @@ def message_schema(service: EsService) -> etree.XMLSchema:
     messages, types = wsdl.iterfind("{http://schemas.xmlsoap.org/wsdl/}types/{%s}schema" % XSD_NS)
     messages.find(f"{{{XSD_NS}}}import").set("schemaLocation", "types.xsd")
     parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    parser.resolvers.add(_TypesResolver(etree.tostring(types)))
+    parser.resolvers.add(ImportResolver("types.xsd", etree.tostring(types)))
     return etree.XMLSchema(etree.fromstring(etree.tostring(messages), parser, base_url="messages.xsd"))
-
-
-class _TypesResolver(etree.Resolver):
-    def __init__(self, text: bytes) -> None:
-        super().__init__()
-        self.text = text
-
-    def resolve(self, url, public_id, context):
-        return self.resolve_string(self.text, context) if url.endswith("types.xsd") else None
 
 
 def _xml_attribute(value: str) -> str:

@@ -5,7 +5,9 @@
     ├── AuthError           bad credentials, expired session that cannot be renewed
     ├── PayloadError        a response that is not what the protocol promises (HTML, bad XML, DTDs)
     ├── RemoteFault         a business fault the remote system reports (StandardMessageFault, 4xx)
-    └── LimitExceeded       the remote API budget is used up: stop cleanly, retry later
+    ├── LimitExceeded       the remote API budget is used up: stop cleanly, retry later
+    ├── Stopped             the run was told to stop (shutdown, lost leadership): resume next run
+    └── StreamTimeout       the stream ran past its bounded total time (`<source>.stream_timeout_s`)
 """
 
 
@@ -30,4 +32,12 @@ class RemoteFault(ConnectorError):
 
 
 class LimitExceeded(ConnectorError):
+    pass
+
+
+class Stopped(ConnectorError):
+    """Not the remote system's fault: the service is stopping, so waits and retries are abandoned."""
+
+
+class StreamTimeout(ConnectorError):
     pass

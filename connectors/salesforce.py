@@ -25,6 +25,7 @@ from simple_salesforce.exceptions import (
 )
 
 from config.settings import SalesforceSettings
+from connectors.cancel import Cancel
 from connectors.http import ConfiguredSession
 from connectors.errors import AuthError, LimitExceeded, PayloadError, RemoteFault, TransientError
 from connectors.retry import transient_retry
@@ -40,14 +41,15 @@ def soql_datetime(value: datetime) -> str:
 class SalesforceClient:
     """A simple-salesforce client whose session is renewed when Salesforce expires it."""
 
-    def __init__(self, settings: SalesforceSettings) -> None:
+    def __init__(self, settings: SalesforceSettings, cancel: Cancel | None = None) -> None:
         self.settings = settings
+        self.cancel = cancel or Cancel()
         self.http = ConfiguredSession(settings.verify)
         self.http.hooks["response"].append(self._observe)
         self.api_usage: tuple[int, int] | None = None
         self.retry_after_s: float | None = None
         self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s,
-                                        wait_hint=lambda: self.retry_after_s)
+                                        wait_hint=lambda: self.retry_after_s, cancel=self.cancel)
         self.sf: Salesforce | None = None
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -107,8 +109,8 @@ class SalesforceClient:
         grant = response.json()
         self.sf = Salesforce(instance_url=grant["instance_url"], session_id=grant["access_token"],
                              version=self.settings.api_version, session=self.http)
-        log.info("Salesforce session opened", extra={"instance_url": grant["instance_url"],
-                                                     "auth": self.settings.auth})
+        log.debug("Salesforce session opened", extra={"instance_url": grant["instance_url"],
+                                                      "auth": self.settings.auth})
 
     def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
         """Run one API request with retries; renew the session once if Salesforce expired it."""
@@ -242,7 +244,7 @@ class SalesforceConnector:
                 raise RemoteFault(f"Bulk API 2.0 job {job_id} {status['state']}: {status.get('errorMessage')}")
             if time.monotonic() > deadline:
                 raise PayloadError(f"Bulk API 2.0 job {job_id} not complete after {settings.bulk_timeout_s}s")
-            time.sleep(settings.bulk_poll_s)
+            self.client.cancel.sleep(settings.bulk_poll_s)
         locator, newest, held = None, None, None
         while locator != "null":
             response = self.client.call(lambda sf: _csv_results(sf, job_id, locator, settings.bulk_page_size,

@@ -25,6 +25,7 @@ from zeep.transports import Transport
 
 from config.sap_mapping import GoodsMovementMapping, PurchaseOrderMapping
 from config.settings import SapSettings
+from connectors.cancel import Cancel
 from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, TransientError
 from connectors.http import ConfiguredSession
 from connectors.retry import transient_retry
@@ -65,13 +66,13 @@ def _session(settings: SapSettings) -> requests.Session:
 class SapClient:
     """One zeep client per connector, built from settings; every call has a timeout and a retry policy."""
 
-    def __init__(self, settings: SapSettings) -> None:
+    def __init__(self, settings: SapSettings, cancel: Cancel | None = None) -> None:
         self.settings = settings
         transport = _SoapTransport(session=_session(settings), timeout=settings.connect_timeout_s,
                                    operation_timeout=settings.operation_timeout_s)
         zeep_settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True,
                                       forbid_entities=True, forbid_external=True)
-        self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s)
+        self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s, cancel=cancel)
         wsdl = _with_client(f"{settings.url}?wsdl", settings.client)
         self.zeep = self._guard(lambda: zeep.Client(wsdl, transport=transport, settings=zeep_settings),
                                 "loading the WSDL")
@@ -150,8 +151,9 @@ def _check_log(page: ResponsePage, operation: str) -> None:
 class SapConnector:
     """Pull purchase orders and goods movements changed in `[since, until)`, page by page."""
 
-    def __init__(self, settings: SapSettings) -> None:
+    def __init__(self, settings: SapSettings, cancel: Cancel | None = None) -> None:
         self.settings = settings
+        self.cancel = cancel
         self._client: SapClient | None = None
         limit = (settings.units, settings.max_field_chars)
         self.read_order = PurchaseOrderReader(settings.purchase_orders, *limit)
@@ -161,7 +163,7 @@ class SapConnector:
     def client(self) -> SapClient:
         """Built on first use, so an unreachable SAP fails the run that needs it, not start-up."""
         if self._client is None:
-            self._client = SapClient(self.settings)
+            self._client = SapClient(self.settings, self.cancel)
         return self._client
 
     def reach(self) -> Iterator[tuple[str, str, ConnectorError | None]]:

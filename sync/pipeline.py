@@ -7,26 +7,28 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine
 
 from config import Settings
+from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
-from sync.streams import Stream, StreamResult, pull
+from sync.streams import PageHook, Stream, StreamResult, pull
 
 log = logging.getLogger("srm_bridge.sync")
 
 
 def sap_streams(connector: SapConnector, settings: Settings) -> list[Stream]:
-    overlap, settle = timedelta(minutes=settings.sap.overlap_minutes), timedelta(seconds=settings.sap.settle_seconds)
+    sap = settings.sap
+    window = (timedelta(minutes=sap.overlap_minutes), timedelta(seconds=sap.settle_seconds), sap.stream_timeout_s)
     return [
-        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, overlap, settle),
-        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, overlap, settle),
+        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window),
+        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window),
     ]
 
 
 def salesforce_streams(connector: SalesforceConnector, settings: Settings) -> list[Stream]:
     return [Stream("salesforce.accounts", connector.accounts, store_accounts,
                    timedelta(minutes=settings.salesforce.overlap_minutes),
-                   timedelta(seconds=settings.salesforce.settle_seconds))]
+                   timedelta(seconds=settings.salesforce.settle_seconds), settings.salesforce.stream_timeout_s)]
 
 
 @dataclass
@@ -40,9 +42,16 @@ class SyncReport:
 
 
 def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = False,
-             since: datetime | None = None) -> SyncReport:
-    """Pull every stream; one failing stream is recorded and the others still run."""
-    report = SyncReport(run_id=str(uuid.uuid4()))
+             since: datetime | None = None, cancel: Cancel | None = None, run_id: str | None = None,
+             on_page: PageHook | None = None) -> SyncReport:
+    """Pull every stream; one failing stream is recorded and the others still run. Once `cancel` is
+    stopped, the streams not yet started are left for the next run."""
+    report = SyncReport(run_id=run_id or str(uuid.uuid4()))
     for stream in streams:
-        report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since))
+        if cancel is not None and cancel.stop.is_set():
+            log.warning("stopping: streams left for the next run", extra={"streams": [s.name for s in streams[
+                len(report.streams):]]})
+            break
+        report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel,
+                                   on_page=on_page))
     return report

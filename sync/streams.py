@@ -1,27 +1,43 @@
-"""The streams srm-bridge pulls, each with its own cursor, and how one stream's pull runs."""
+"""The streams srm-bridge pulls, each with its own cursor, and how one stream's pull runs.
+
+A pull never raises: whatever ends it (the server's "no more", a connector error, a stop, its
+deadline, a bug) is recorded on its `sync_runs` row and returned, so one stream's failure never
+keeps the other streams or scoring from running.
+"""
 import logging
+import threading
 import time
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 
-from connectors.errors import ConnectorError, LimitExceeded
+from connectors.cancel import Cancel
+from connectors.errors import ConnectorError, LimitExceeded, Stopped
 from domain.records import Page, Rejected
 from store.sync_state import count_page, finish_run, quarantine_records, read_cursor, start_run, write_cursor
 
 log = logging.getLogger("srm_bridge.sync")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+PROGRESS_EVERY_S = 10.0
+LOG_LEVEL = {"succeeded": logging.INFO, "stopped": logging.WARNING, "failed": logging.ERROR}
+PageHook = Callable[[str, int, int, int], None]  # stream, pulled, stored, quarantined: after each committed page
 
 
 @dataclass(frozen=True)
 class Stream:
-    name: str
+    name: str  # "<source>.<what>": the source names the settings section
     fetch: Callable[[datetime, datetime], Iterator[Page]]
     store: Callable[[Connection, list], list[Rejected]]  # returns what it refused to store
     overlap: timedelta
     settle: timedelta
+    timeout_s: float | None = None  # bounded total time of one pull: `<source>.stream_timeout_s`
+
+    @property
+    def source(self) -> str:
+        return self.name.split(".", 1)[0]
 
 
 @dataclass
@@ -33,47 +49,96 @@ class StreamResult:
     stored: int = 0
     quarantined: int = 0
     error: str | None = None
+    duration_s: float = 0.0
 
 
 def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool = False,
-         since: datetime | None = None) -> StreamResult:
-    """Read `[cursor − overlap, now − settle)` page by page; each page commits with its cursor."""
-    with engine.connect() as connection:
-        cursor = read_cursor(connection, stream.name)
-    lower = since or (EPOCH if full or cursor is None else cursor - stream.overlap)
-    upper = now - stream.settle
+         since: datetime | None = None, cancel: Cancel | None = None, on_page: PageHook | None = None) -> StreamResult:
+    """Read `[cursor − overlap, now − settle)` page by page; each page commits with its cursor.
+
+    `cancel` ends the pull after the page in hand is committed, and bounds it by `stream.timeout_s`.
+    """
+    cancel = cancel or Cancel()
     result = StreamResult(stream.name)
-    with engine.begin() as connection:
-        row_id = start_run(connection, run_id, stream.name, now, (lower, upper))
     started = time.monotonic()
+    row_id: int | None = None
     try:
-        for page in stream.fetch(lower, upper):
-            with engine.begin() as connection:
-                rejected = page.rejected + stream.store(connection, page.records)
-                quarantine_records(connection, run_id, stream.name, rejected, now)
-                if page.cursor is not None:
-                    write_cursor(connection, stream.name, max(filter(None, (cursor, min(page.cursor, upper)))), now)
-                pulled = len(page.records) + len(page.rejected)
-                count_page(connection, row_id, pulled, pulled - len(rejected), len(rejected))
-            result.pages += 1
-            result.pulled += pulled
-            result.stored += pulled - len(rejected)
-            result.quarantined += len(rejected)
+        with engine.connect() as connection:
+            cursor = read_cursor(connection, stream.name)
+        lower = since or (EPOCH if full or cursor is None else cursor - stream.overlap)
+        upper = now - stream.settle
+        with engine.begin() as connection:
+            row_id = start_run(connection, run_id, stream.name, now, (lower, upper))
+        over_time = (f"{stream.name} ran longer than {stream.source}.stream_timeout_s={stream.timeout_s:g}; "
+                     "its cursor stays at the last committed page") if stream.timeout_s else ""
+        with _progress(result, run_id, started), cancel.deadline(stream.timeout_s, over_time), \
+                closing(stream.fetch(lower, upper)) as pages:
+            for page in pages:
+                counts = _store_page(engine, stream, run_id, row_id, page, cursor, upper, now, result)
+                if on_page:
+                    on_page(stream.name, *counts)
+                cancel.check()
         with engine.begin() as connection:
             write_cursor(connection, stream.name, max(filter(None, (cursor, upper))), now)
             finish_run(connection, row_id, datetime.now(timezone.utc), "succeeded")
         result.outcome = "succeeded"
     except ConnectorError as exc:
-        result.outcome = "stopped" if isinstance(exc, LimitExceeded) else "failed"
+        result.outcome = "stopped" if isinstance(exc, (LimitExceeded, Stopped)) else "failed"
         result.error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 - recorded as failed with its traceback; the other streams go on
+        result.outcome, result.error = "failed", f"internal error: {exc!r}"
+        log.error("stream failed unexpectedly", exc_info=True, extra={"run_id": run_id, "stream": stream.name})
+    if row_id is not None and result.outcome != "succeeded":
+        _finish_quietly(engine, row_id, result)
+    result.duration_s = round(time.monotonic() - started, 3)
+    log.log(LOG_LEVEL[result.outcome], f"stream {result.outcome}", extra={
+        "run_id": run_id, "stream": stream.name, "outcome": result.outcome, "pages": result.pages,
+        "pulled": result.pulled, "stored": result.stored, "quarantined": result.quarantined, "error": result.error,
+        "duration_s": result.duration_s})
+    return result
+
+
+def _store_page(engine: Engine, stream: Stream, run_id: str, row_id: int, page: Page, cursor: datetime | None,
+                upper: datetime, now: datetime, result: StreamResult) -> tuple[int, int, int]:
+    """One transaction: the page's records, its quarantine, its cursor and its count on the run row."""
+    with engine.begin() as connection:
+        rejected = page.rejected + stream.store(connection, page.records)
+        quarantine_records(connection, run_id, stream.name, rejected, now)
+        if page.cursor is not None:
+            write_cursor(connection, stream.name, max(filter(None, (cursor, min(page.cursor, upper)))), now)
+        pulled = len(page.records) + len(page.rejected)
+        count_page(connection, row_id, pulled, pulled - len(rejected), len(rejected))
+    result.pages += 1
+    result.pulled += pulled
+    result.stored += pulled - len(rejected)
+    result.quarantined += len(rejected)
+    return pulled, pulled - len(rejected), len(rejected)
+
+
+def _finish_quietly(engine: Engine, row_id: int, result: StreamResult) -> None:
+    try:
         with engine.begin() as connection:
             finish_run(connection, row_id, datetime.now(timezone.utc), result.outcome, result.error)
-    except Exception as exc:
-        with engine.begin() as connection:
-            finish_run(connection, row_id, datetime.now(timezone.utc), "failed", f"internal error: {exc!r}")
-        raise
-    log.info("stream pulled", extra={"run_id": run_id, "stream": stream.name, "outcome": result.outcome,
-                                     "pages": result.pages, "pulled": result.pulled, "stored": result.stored,
-                                     "quarantined": result.quarantined, "error": result.error,
-                                     "duration_s": round(time.monotonic() - started, 3)})
-    return result
+    except Exception as exc:  # noqa: BLE001 - the database may be what failed; the outcome is logged anyway
+        log.warning("could not record the stream's outcome", extra={"stream": result.stream, "error": repr(exc)})
+
+
+@contextmanager
+def _progress(result: StreamResult, run_id: str, started: float) -> Iterator[None]:
+    """While the pull runs, log how far it got every `PROGRESS_EVERY_S` seconds."""
+    done = threading.Event()
+
+    def report() -> None:
+        while not done.wait(PROGRESS_EVERY_S):
+            log.info("stream pulling", extra={
+                "run_id": run_id, "stream": result.stream, "pages": result.pages, "pulled": result.pulled,
+                "stored": result.stored, "quarantined": result.quarantined,
+                "elapsed_s": round(time.monotonic() - started, 1)})
+
+    ticker = threading.Thread(target=report, name=f"progress-{result.stream}", daemon=True)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()

@@ -1,5 +1,5 @@
 """Build everything a command needs from one `Settings` object: engine, connectors, streams."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -8,12 +8,27 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from config import Settings, load_settings
+from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 from connectors.sap import SapConnector
 from scheduler.exits import database_unreachable
-from store.db import create_engine_for, upgrade
+from scheduler.leader import migrate_under_lock
+from store.db import create_engine_for
 from sync.pipeline import salesforce_streams, sap_streams
 from sync.streams import Stream
+
+
+@dataclass
+class Sources:
+    """The connectors and streams of one sync run."""
+
+    streams: list[Stream] = field(default_factory=list)
+    salesforce: SalesforceClient | None = None
+
+    def salesforce_api_share(self) -> float | None:
+        """Share of the org's daily API requests used, as Salesforce last reported it."""
+        usage = self.salesforce.api_usage if self.salesforce else None
+        return usage[0] / usage[1] if usage and usage[1] else None
 
 
 @dataclass
@@ -29,19 +44,29 @@ class App:
     def now() -> datetime:
         return datetime.now(timezone.utc)
 
-    def streams(self, sources: list[str]) -> list[Stream]:
-        streams: list[Stream] = []
+    def sources(self, sources: list[str], cancel: Cancel | None = None) -> Sources:
+        """Fresh connectors for one run; `cancel` ends their waits and retries when the run must stop."""
+        built = Sources()
         if "sap" in sources:
-            streams += sap_streams(SapConnector(self.settings.sap), self.settings)
+            built.streams += sap_streams(SapConnector(self.settings.sap, cancel), self.settings)
         if "salesforce" in sources:
-            streams += salesforce_streams(SalesforceConnector(SalesforceClient(self.settings.salesforce)), self.settings)
-        return streams
+            built.salesforce = SalesforceClient(self.settings.salesforce, cancel)
+            built.streams += salesforce_streams(SalesforceConnector(built.salesforce), self.settings)
+        return built
+
+    def streams(self, sources: list[str], cancel: Cancel | None = None) -> list[Stream]:
+        return self.sources(sources, cancel).streams
 
 
-def open_app(config_file: Path | None = None, settings: Settings | None = None, migrate: bool = True) -> App:
-    """The application on a reachable database (`Unreachable` otherwise), migrated to the latest schema."""
+def open_app(config_file: Path | None = None, settings: Settings | None = None, migrate: bool = True,
+             connect: bool = True) -> App:
+    """The application on a reachable database (`Unreachable` otherwise), migrated to the latest schema under
+    the leader lock. With `connect=False` (`srm-bridge run`) it neither connects nor migrates: the service
+    waits for the database itself and migrates once it leads."""
     settings = settings or load_settings(config_file)
     engine = create_engine_for(settings.database.url)
+    if not connect:
+        return App(settings=settings, engine=engine)
     try:
         with engine.connect():
             pass
@@ -49,5 +74,5 @@ def open_app(config_file: Path | None = None, settings: Settings | None = None, 
         engine.dispose()
         raise database_unreachable(settings.database.url, exc) from exc
     if migrate:
-        upgrade(engine)
+        migrate_under_lock(engine, settings.scheduler)
     return App(settings=settings, engine=engine)

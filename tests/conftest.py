@@ -32,20 +32,26 @@ def sqlite_engine(tmp_path):
 
 
 @pytest.fixture
-def postgres_engine():
+def postgres_schema_url():
+    """A PostgreSQL URL whose search_path is a fresh, empty schema of its own (dropped afterwards)."""
     url = service_url(POSTGRES_VAR)
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine_for(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
     separator = "&" if "?" in url else "?"
-    engine = create_engine_for(f"{url}{separator}options=-csearch_path%3D{schema}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    yield f"{url}{separator}options=-csearch_path%3D{schema}"
     with admin.begin() as connection:
         connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
     admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_schema_url):
+    engine = create_engine_for(postgres_schema_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

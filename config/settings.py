@@ -56,6 +56,9 @@ class RemoteSettings(StrictModel):
     retry_initial_s: float = Field(1.0, ge=0)
     overlap_minutes: int = Field(10, ge=0)
     settle_seconds: int = Field(60, ge=0)
+    stream_timeout_s: float = Field(3600, gt=0, description=(
+        "Bounded total time of one stream's pull, retries included; past it the stream fails and resumes "
+        "from its last committed page next run."))
 
 
 class SapSettings(RemoteSettings):
@@ -229,11 +232,30 @@ class ScoringSettings(StrictModel):
         return grades
 
 
+class HttpSettings(StrictModel):
+    """The service's endpoint: /healthz, /readyz, /metrics (and the mounted web console)."""
+
+    enabled: bool = True
+    host: str = Field("127.0.0.1", description="0.0.0.0 to serve probes and scrapes from other hosts.")
+    port: int = Field(8080, ge=0, le=65535, description="0 picks a free port.")
+    threads: int = Field(4, ge=1, le=64)
+
+
 class SchedulerSettings(StrictModel):
     sync_interval_s: float = Field(900, gt=0)
     publish_interval_s: float = Field(10, gt=0)
     sources: list[Literal["sap", "salesforce"]] = Field(default_factory=lambda: ["sap", "salesforce"])
     stuck_after_s: float = Field(900, gt=0, description="`status` fails when an outbox event waits longer.")
+    takeover_s: float = Field(15, ge=1, description=(
+        "A standby takes over within this long after the leader dies; the leader confirms its lock as often."))
+    leader_lock_key: int | None = Field(None, ge=-2**63, lt=2**63, description=(
+        "PostgreSQL advisory lock key of the leader; default: derived from the database and schema."))
+    stop_grace_s: float = Field(20, gt=0, description="After SIGTERM/SIGINT, `run` exits within this long.")
+    unhealthy_after: int = Field(3, ge=1, description="/readyz fails once this many cycles in a row have failed.")
+    stalled_after_s: float = Field(900, gt=0, description=(
+        "/healthz fails when the leader or relay loop has made no progress for this long."))
+    retry_max_s: float = Field(60, gt=0, description="Longest wait between attempts to reach the database or broker.")
+    http: HttpSettings = HttpSettings()
 
 
 class LogSettings(StrictModel):

@@ -156,12 +156,14 @@ def publish(ctx: click.Context) -> None:
 @cli.command()
 @click.pass_context
 def run(ctx: click.Context) -> None:
-    """Run the service: sync, score and publish on intervals until SIGTERM/SIGINT."""
+    """Run the service: sync and score as the leader (or wait as a standby), publish, serve /healthz,
+    /readyz and /metrics, until SIGTERM/SIGINT."""
     from config.masking import masked_settings
+    from scheduler.bootstrap import open_app
     from scheduler.service import run_service
     settings = settings_for(ctx)
     log.info("srm-bridge starting", extra={"version": version("srm-bridge"), "config": masked_settings(settings)})
-    run_service(app_for(ctx))
+    run_service(open_app(settings=settings, connect=False))  # it waits for the database and migrates once it leads
 
 
 @cli.group()
@@ -172,7 +174,7 @@ def db() -> None:
 @db.command("upgrade")
 @click.pass_context
 def db_upgrade(ctx: click.Context) -> None:
-    """Apply migrations up to the latest (the service and demo do this by themselves)."""
+    """Apply migrations up to the latest, under the leader lock (the service and demo do this by themselves)."""
     app_for(ctx)
     click.echo("database schema is up to date")
 

@@ -181,18 +181,21 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     from config.masking import mask_url
     from scheduler.checks import health_problems
+    from scheduler.leader import leader_lock
     from store.outbox import backlog
     from store.sync_state import last_cycle
     from store.tables import sync_cursors
     app = app_for(ctx)
     with app.engine.connect() as connection:
         cursors = {r.stream: r.position for r in connection.execute(select(sync_cursors))}
-        state = {"database": mask_url(app.settings.database.url), "cursors": cursors,
+        state = {"database": mask_url(app.settings.database.url),
+                 "leader": leader_lock(app.engine, app.settings.scheduler).holder(), "cursors": cursors,
                  "last_cycle": last_cycle(connection), "outbox": backlog(connection, app.now())}
     state["problems"] = health_problems(state["last_cycle"], state["outbox"], app.settings.scheduler.stuck_after_s)
     state["healthy"] = not state["problems"]
     emit(state, as_json, lambda s: click.echo("\n".join(
-        [f"database {s['database']}"] + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
+        [f"database {s['database']}", f"leader   {s['leader'] or 'none: no srm-bridge run is leading'}"]
+        + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
         + [f"cycle    {r['run_id']} {r['stream']:22} {r['outcome']:9} {r['started_at']:%Y-%m-%d %H:%M:%S}"
            for r in s["last_cycle"]]
         + [f"outbox   {k} {shown(v)}" for k, v in s["outbox"].items()]

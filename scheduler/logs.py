@@ -5,6 +5,7 @@ import sys
 from datetime import datetime, timezone
 
 from config.masking import mask_url
+from sync.run_context import RunIdFilter
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -33,6 +34,7 @@ def configure(log_format: str = "auto", level: str = "info") -> None:
     json_lines = log_format == "json" or (log_format == "auto" and not sys.stderr.isatty())
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter() if json_lines else HumanFormatter())
+    handler.addFilter(RunIdFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

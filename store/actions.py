@@ -1,7 +1,7 @@
 """Corrective actions and their append-only audit trail."""
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from domain.actions import ACTIVE, CorrectiveAction
 from store.records import utc
@@ -56,6 +56,11 @@ def find_actions(connection: Connection, status: str | None = None, supplier_id:
     if active:
         query = query.where(corrective_actions.c.status.in_(ACTIVE))
     return [_action(row) for row in connection.execute(query).mappings()]
+
+
+def counts_by_status(connection: Connection) -> dict[str, int]:
+    query = select(corrective_actions.c.status, func.count()).group_by(corrective_actions.c.status)
+    return {status: count for status, count in connection.execute(query)}
 
 
 def add_audit(connection: Connection, action_id: int, at: datetime, actor: str, from_status: str | None,

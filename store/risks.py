@@ -1,7 +1,7 @@
 """Risk signals as stored: raised once when a condition appears, cleared once when it goes."""
 from datetime import datetime
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, func, select, update
 
 from domain.risks import RiskSignal
 from store.records import utc
@@ -51,3 +51,9 @@ def open_signals(connection: Connection, supplier_id: str | None = None) -> list
         query = query.where(risk_signals.c.supplier_id == supplier_id)
     rows = connection.execute(query.order_by(risk_signals.c.supplier_id, risk_signals.c.dedupe_key)).mappings()
     return [_signal(row) for row in rows]
+
+
+def open_counts_by_severity(connection: Connection) -> dict[str, int]:
+    query = (select(risk_signals.c.severity, func.count()).where(risk_signals.c.cleared_at.is_(None))
+             .group_by(risk_signals.c.severity))
+    return {severity: count for severity, count in connection.execute(query)}

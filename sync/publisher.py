@@ -213,3 +213,14 @@ class Publisher:
         """basic.return precedes the ack of the same message: record the rejection first."""
         event_id = message.properties.get("message_id")
         self._outcomes[event_id] = MessageRejected(f"unroutable: no queue bound for {routing_key} on {exchange} ({exc})")
+
+
+def probe_broker(settings: BrokerSettings) -> None:
+    """Connect once and let go; raise `BrokerUnavailable` (naming the broker, password masked) when that fails."""
+    connection = broker_connection(settings)
+    try:
+        connection.ensure_connection(max_retries=0, timeout=settings.connect_timeout_s)
+    except Exception as exc:  # kombu surfaces transport errors of many kinds
+        raise BrokerUnavailable(f"broker {connection.as_uri()} unavailable: {exc}") from exc
+    finally:
+        connection.release()

@@ -7,6 +7,7 @@ before its earlier one is confirmed. A rejected message counts an attempt (dead-
 nothing: the rows wait for the next drain.
 """
 import logging
+import threading
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,10 +40,11 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** attempts))
 
 
-def drain(engine: Engine, publisher: Publisher, settings: BrokerSettings, now: Callable[[], datetime]) -> RelayResult:
-    """Publish until nothing is ready or the broker is unavailable."""
+def drain(engine: Engine, publisher: Publisher, settings: BrokerSettings, now: Callable[[], datetime],
+          stop: threading.Event | None = None) -> RelayResult:
+    """Publish until nothing is ready, the broker is unavailable, or `stop` is set (checked between batches)."""
     result = RelayResult()
-    while result.unavailable is None:
+    while result.unavailable is None and not (stop and stop.is_set()):
         with engine.begin() as connection:
             rows = pending(connection, now(), settings.batch_size)
             if not rows:

@@ -7,7 +7,7 @@ PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 BROWSER_PACKAGES := chromium chromium-driver
 APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 
-.PHONY: install install-test demo test bench clean system-packages browser
+.PHONY: install install-test demo test bench constraints clean system-packages browser
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,16 @@ test: install-test
 bench: install-test
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	$(PY) -m bench
+
+# The versions the container image installs: a fresh venv with the runtime dependencies only, frozen.
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet .
+	{ echo "# Runtime dependency versions the container image installs; regenerate with: make constraints"; \
+	  .venv-constraints/bin/python -m pip freeze --exclude srm-bridge; } > constraints.txt
+	rm -rf .venv-constraints build
 
 clean:
 	rm -rf $(VENV) srm-bridge.db srm-bridge.db-* srm-bridge-data srm-bridge-demo bench/results.json

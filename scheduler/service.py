@@ -6,7 +6,7 @@ Threads, each with one job:
 - leader-lock: confirms the lock every `takeover_s / 3` and halts leader work the moment it is
   lost or the service stops;
 - relay: publishes the outbox every `publish_interval_s` on every instance, never behind a sync;
-- http: /healthz, /readyz, /metrics.
+- http: /healthz, /readyz, /metrics, and the web console on every other path.
 
 SIGTERM or SIGINT stops it within `stop_grace_s`: waits and retries are abandoned, the page in
 hand is committed or dropped whole, and a thread still busy when the grace ends is left behind
@@ -80,6 +80,7 @@ class Service:
         """Serve the endpoint and start the loops; returns at once."""
         http = self.schedule.http
         if http.enabled:
+            self._mount_console(http.host)
             try:
                 self.http = HttpServer(self.endpoint, http.host, http.port, http.threads).start()
             except OSError as exc:
@@ -94,6 +95,15 @@ class Service:
         log.info("service started", extra={"instance": instance_name(), "sync_interval_s": self.schedule.sync_interval_s,
                                            "publish_interval_s": self.schedule.publish_interval_s})
         return self
+
+    def _mount_console(self, host: str) -> None:
+        """The web console on every other path; without credentials beyond loopback it is left out (the
+        probes and metrics must be served all the same), and the log says which settings serve it."""
+        from console.app import create_app
+        try:
+            self.endpoint.mount("/", create_app(self.app.settings, self.app.engine, bind_host=host))
+        except ConfigError as exc:
+            log.warning("web console not served on this endpoint", extra={"reason": str(exc)})
 
     def wait(self) -> int:
         """Block until `stop` is set, then stop within the grace; return the exit code."""

@@ -18,7 +18,7 @@ from sandbox.serve import start_salesforce, start_sap
 from scheduler.bootstrap import App, open_app
 from scheduler.service import Service
 from store.actions import counts_by_status
-from store.db import upgrade
+from store.db import schema_is_current, upgrade
 from store.risks import open_counts_by_severity
 from store.tables import outbox, sync_runs
 from sync.envelope import enqueue_many
@@ -57,6 +57,7 @@ def captured(caplog):
 
 
 def service_with(tmp_path, database_url: str | None = None, **sections) -> Service:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     scheduler = {"http": {"port": 0}, "sync_interval_s": 3600, "unhealthy_after": 1, **sections.pop("scheduler", {})}
     broker = {"folder": str(tmp_path / "broker"), **sections.pop("broker", {})}
     settings = load_settings(database={"url": database_url or f"sqlite:///{tmp_path / 'srm.db'}"},
@@ -219,3 +220,44 @@ def test_a_long_pull_logs_its_progress(sqlite_engine, captured, monkeypatch):
     assert len(progress) >= 2
     assert all(r.run_id == report.run_id and r.stream == "sap.purchase_orders" for r in progress)
     assert [r.pulled for r in progress] == sorted(r.pulled for r in progress) and progress[-1].pulled > 0
+
+
+def console_page(service: Service, token: str | None = None) -> tuple[int, str]:
+    request = urllib.request.Request(service.http.url + "/suppliers",
+                                     headers={"Authorization": f"Bearer {token}"} if token else {})
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_the_web_console_shares_the_endpoint_and_its_credentials_rule(tmp_path, captured):
+    local = service_with(tmp_path / "local", scheduler={"sources": []}).start()
+    try:
+        wait_until(lambda: schema_is_current(local.app.engine), 60, what="the schema migrated by the leader")
+        status, page = console_page(local)
+        assert status == 200 and "<html" in page.lower()
+        assert scrape(local, "/healthz")[0] == 200
+    finally:
+        local.shutdown()
+
+    open_to_all = service_with(tmp_path / "open", scheduler={"sources": [], "http": {"host": "0.0.0.0", "port": 0}})
+    open_to_all.start()
+    try:
+        assert console_page(open_to_all)[0] == 404  # no credentials: no console beyond loopback
+        assert scrape(open_to_all, "/metrics")[0] == 200
+        [warning] = [r for r in captured.records if r.getMessage() == "web console not served on this endpoint"]
+        assert "SRM_BRIDGE_CONSOLE__TOKEN" in warning.reason
+    finally:
+        open_to_all.shutdown()
+
+    guarded = service_with(tmp_path / "guarded", scheduler={"sources": [], "http": {"host": "0.0.0.0", "port": 0}},
+                           console={"token": "s3cret-token"}).start()
+    try:
+        wait_until(lambda: schema_is_current(guarded.app.engine), 60, what="the schema migrated by the leader")
+        assert console_page(guarded)[0] == 401
+        assert console_page(guarded, "s3cret-token")[0] == 200
+        assert scrape(guarded, "/readyz")[0] in (200, 503) and scrape(guarded, "/healthz")[0] == 200
+    finally:
+        guarded.shutdown()

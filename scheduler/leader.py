@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import SchedulerSettings
+from scheduler.exits import Unreachable
 from store.db import schema_is_current, upgrade
 
 
@@ -207,8 +208,8 @@ class ProcessLock:
         return instance_name() if self._held else None
 
 
-class LeaderBusy(RuntimeError):
-    """The schema needs migrating, but a running leader holds the lock the migration needs."""
+class LeaderBusy(Unreachable):
+    """The schema needs migrating, but a running leader holds the lock the migration needs (exit code 3)."""
 
 
 def migrate_under_lock(engine: Engine, settings: SchedulerSettings, wait_s: float | None = None) -> None:

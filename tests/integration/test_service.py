@@ -62,7 +62,7 @@ def service_with(tmp_path, database_url: str | None = None, **sections) -> Servi
     broker = {"folder": str(tmp_path / "broker"), **sections.pop("broker", {})}
     settings = load_settings(database={"url": database_url or f"sqlite:///{tmp_path / 'srm.db'}"},
                              broker=broker, scheduler=scheduler, **sections)
-    return Service(open_app(settings=settings, migrate=False))
+    return Service(open_app(settings=settings, connect=False))
 
 
 def scrape(service: Service, path: str) -> tuple[int, str]:

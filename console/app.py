@@ -5,7 +5,7 @@ service's HTTP endpoint mounts it. Pages read through `console.queries`; templat
 """
 from datetime import datetime, timezone
 
-from flask import Flask, abort, make_response, redirect, render_template, request, url_for
+from flask import Flask, abort, make_response, redirect, render_template, request
 from sqlalchemy import Engine
 
 from config import Settings
@@ -16,6 +16,8 @@ from console.queries import overview, supplier_rows, supplier_view
 from console.tables import SORTS, filter_rows, filters_of, sort_rows
 from domain.records import normalize_vendor_id
 from store.sync_state import quarantine_entry, quarantined
+
+PAGE_SIZE = 100  # suppliers per page of the table
 
 
 def create_app(settings: Settings, engine: Engine, bind_host: str | None = None) -> Flask:
@@ -65,8 +67,12 @@ def create_app(settings: Settings, engine: Engine, bind_host: str | None = None)
         sort, descending = request.args.get("sort", "supplier"), request.args.get("order") == "desc"
         if sort not in SORTS:
             abort(400, f"cannot sort by {sort!r}")
-        shown = sort_rows(filter_rows(rows, chosen), sort, descending)
-        return render_template("suppliers.html", rows=shown, total=len(rows), options=filters_of(rows), chosen=chosen,
+        matching = sort_rows(filter_rows(rows, chosen), sort, descending)
+        pages = max(1, -(-len(matching) // PAGE_SIZE))
+        page = min(max(1, request.args.get("page", 1, type=int)), pages)
+        return render_template("suppliers.html", rows=matching[(page - 1) * PAGE_SIZE:page * PAGE_SIZE],
+                               matching=len(matching), total=len(rows), page=page, pages=pages,
+                               first=(page - 1) * PAGE_SIZE + 1, options=filters_of(rows), chosen=chosen,
                                filters={key: value for key, value in chosen.items() if value}, sort=sort,
                                descending=descending, sparkline=charts.sparkline)
 
@@ -99,7 +105,6 @@ def create_app(settings: Settings, engine: Engine, bind_host: str | None = None)
 
     @app.context_processor
     def navigation() -> dict:
-        return {"nav": [("overview_page", "Overview"), ("suppliers_page", "Suppliers"), ("quarantine_page", "Quarantine")],
-                "url_for": url_for}
+        return {"nav": [("overview_page", "Overview"), ("suppliers_page", "Suppliers"), ("quarantine_page", "Quarantine")]}
 
     return app

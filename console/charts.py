@@ -5,6 +5,7 @@ Each chart's first series is the measured one; its points are `.serie-0 .dots` i
 `<title>` that a browser shows on hover.
 """
 import re
+from functools import lru_cache
 
 import pygal
 from lxml import etree
@@ -33,12 +34,19 @@ THIN = {"width": 1.2}
 SVG = "{http://www.w3.org/2000/svg}"
 
 
-def _render(chart: pygal.graph.graph.Graph) -> Markup:
-    """The SVG without scripts or pygal's credit comments, each measured point titled for hover."""
+def _render(chart: pygal.graph.graph.Graph, styled: bool = True) -> Markup:
+    """The SVG without scripts or pygal's credit comments, each measured point titled for hover.
+
+    Unstyled, it carries no style sheet of its own (pygal's is some 9 kB per chart): the page styles it.
+    """
     svg = re.sub(r"<!--.*?-->", "", chart.render(is_unicode=True), flags=re.DOTALL)
     root = etree.fromstring(svg)
-    for script in list(root.iter(f"{SVG}script")):  # pygal's configuration for its tooltip script: not used
-        script.getparent().remove(script)
+    unwanted = [f"{SVG}script"] + ([] if styled else [f"{SVG}style"])  # pygal's script configuration is not used
+    for element in list(root.iter(*unwanted)):
+        element.getparent().remove(element)
+    for title in root.findall(f"{SVG}title"):  # pygal names an untitled chart "Pygal"
+        if title.text == "Pygal":
+            root.remove(title)
     for element in root.iter():
         if element.get("id", "").startswith("activate-serie"):  # pygal's own script hooks, repeated in every chart
             del element.attrib["id"]
@@ -61,11 +69,18 @@ def _months(periods: list[str]) -> list[str]:
 
 
 def sparkline(values: list[float | None]) -> Markup:
+    """A score line without axes, styled by the page (`figure.spark` in console.css); the same scores
+    give the same drawing, so it is kept for the next page load."""
+    return _sparkline(tuple(values))
+
+
+@lru_cache(maxsize=8192)
+def _sparkline(values: tuple[float | None, ...]) -> Markup:
     chart = pygal.Line(**{**COMMON, "show_legend": False, "show_x_labels": False, "show_y_labels": False,
                           "show_y_guides": False, "margin": 2, "dots_size": 1.6, "width": 130, "height": 30,
-                          "range": (0, 100), "style": STYLE})
-    chart.add("score", values, stroke_style=THIN)
-    return _render(chart)
+                          "range": (0, 100)})
+    chart.add("score", list(values))
+    return _render(chart, styled=False)
 
 
 def score_trend(periods: list[str], scores: list[float | None], grades: dict[str, float], width: int = 640,

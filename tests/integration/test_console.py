@@ -98,3 +98,13 @@ def test_basic_auth(scored):
     assert client.get("/", headers={"Authorization": f"Basic {good}"}).status_code == 200
     bad = base64.b64encode(b"buyer:nope").decode()
     assert client.get("/", headers={"Authorization": f"Basic {bad}"}).status_code == 401
+
+
+def test_a_long_table_is_paged_with_its_sort_and_filters_kept(client, monkeypatch):
+    monkeypatch.setattr("console.app.PAGE_SIZE", 4)
+    first = client.get("/suppliers?sort=score&order=desc").get_data(as_text=True)
+    second = client.get("/suppliers?sort=score&order=desc&page=2").get_data(as_text=True)
+    scores = [float(s) for page in (first, second) for s in re.findall(r'data-field="score">([\d.]+)<', page)]
+    assert len(scores) == 6 and scores == sorted(scores, reverse=True)
+    assert "page 1 of 2" in first and "page=2" in first and "sort=score" in first
+    assert "page 2 of 2" in second

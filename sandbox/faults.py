@@ -12,6 +12,7 @@ class Faults:
     timeout_rate: float = 0.0     # share of requests that stall for `stall_s`
     stall_s: float = 30.0
     fault_on_page: int | None = None  # the Nth data request answers with a business fault
+    return_error_on: int | None = None  # BAPI stand-in: the Nth call answers 200 with a RETURN row of type E
     seed: int = 0
     _requests: int = field(default=0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -30,6 +31,8 @@ class Faults:
             time.sleep(self.latency_ms / 1000)
         if self.fault_on_page is not None and number == self.fault_on_page:
             return number, "business"
+        if self.return_error_on is not None and number == self.return_error_on:
+            return number, "return_error"
         if roll < self.fail_rate:
             return number, "unavailable"
         if roll < self.fail_rate + self.timeout_rate:

@@ -1,5 +1,6 @@
 """Start the stand-ins: in-process for the demo and tests, in the foreground for `srm-bridge sandbox`."""
 import json
+import ssl
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -8,6 +9,7 @@ from sandbox import http, tls
 from sandbox.faults import Faults
 from sandbox.generator import generate_salesforce, generate_sap
 from sandbox.salesforce_server import SalesforceStandIn
+from sandbox.sap_bapi_server import SapBapiStandIn
 from sandbox.sap_server import PATH, SapStandIn
 
 
@@ -32,12 +34,35 @@ def start_sap(dataset: dict, port: int = 0, user: str | None = "SRM_BRIDGE", pas
     """Over HTTP with basic auth; with `tls_dir`, over HTTPS, and with `user=None` a client certificate
     issued by that folder's CA (`tls.client_certificate`) is what authenticates."""
     app = SapStandIn(dataset, user=user, password=password, client=client, faults=faults)
-    context = None
-    if tls_dir is not None:
-        _, context = tls.create_ca(tls_dir)
-        if user is None:
-            tls.require_client_certificate(context)
-    return http.start(app, port=port, tls=context, path=PATH, background=background), app
+    return http.start(app, port=port, tls=_sap_tls(tls_dir, user), path=PATH, background=background), app
+
+
+def _sap_tls(tls_dir: Path | None, user: str | None) -> ssl.SSLContext | None:
+    """HTTPS with a CA in `tls_dir`; without a user, a client certificate of that CA is what authenticates."""
+    if tls_dir is None:
+        return None
+    _, context = tls.create_ca(tls_dir)
+    if user is None:
+        tls.require_client_certificate(context)
+    return context
+
+
+BAPI_STREAMS = {"BAPI_GOODSMVT_GETITEMS": "goods_movements", "BAPI_PO_GETITEMS": "purchase_order_list",
+                "BAPI_PO_GETDETAIL1": "purchase_order_detail"}
+
+
+def start_sap_bapi(dataset: dict, port: int = 0, user: str | None = "SRM_BRIDGE", password: str = "sandbox",
+                   client: str = "100", faults: Faults | None = None, background: bool = True,
+                   tls_dir: Path | None = None, **options) -> tuple[http.RunningServer, SapBapiStandIn]:
+    """The function-module services (`SapBapiStandIn`; `options`: style, date_format, ...), as `start_sap` serves
+    the query services; `bapi_endpoints` gives each one's endpoint."""
+    app = SapBapiStandIn(dataset, user=user, password=password, client=client, faults=faults, **options)
+    return http.start(app, port=port, tls=_sap_tls(tls_dir, user), background=background), app
+
+
+def bapi_endpoints(server: http.RunningServer, app: SapBapiStandIn) -> dict[str, dict[str, str]]:
+    """The stand-in's function modules shaped as the `sap.bapi` settings that reach them."""
+    return {BAPI_STREAMS[function]: {"url": url} for function, url in app.urls(server.url).items()}
 
 
 def start_salesforce(dataset: dict, port: int = 0, tls_dir: Path | None = None, client_id: str = "srm-bridge",

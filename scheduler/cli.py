@@ -77,21 +77,35 @@ def demo(ctx: click.Context, suppliers: int, months: int, seed: int, sap_data: P
 @click.option("--timeout-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of requests that stall.")
 @click.option("--stall-s", default=30.0, type=click.FloatRange(0), show_default=True, help="How long a stall lasts.")
 @click.option("--fault-on-page", type=click.IntRange(1), help="The Nth data request answers with a SOAP fault.")
+@click.option("--profile", type=click.Choice(["es", "bapi"]), default="es", show_default=True,
+              help="SAP: Enterprise Services query services, or BAPIs published as web services.")
+@click.option("--style", type=click.Choice(["rfc", "mc"]), default="rfc", show_default=True,
+              help="SAP bapi: SOAMANAGER's naming style.")
+@click.option("--date-format", type=click.Choice(list("123456")), default="1", show_default=True,
+              help="SAP bapi: the technical user's date format (SU01), in which delivery dates are written.")
+@click.option("--return-error-on", type=click.IntRange(1),
+              help="SAP bapi: the Nth call answers HTTP 200 with an error row in RETURN.")
 @click.option("--token-ttl", default=7200.0, show_default=True, type=click.FloatRange(0, min_open=True),
               help="Salesforce: seconds a session lives.")
 @click.option("--api-budget", default=15000, show_default=True, type=click.IntRange(1),
               help="Salesforce: daily API requests before REQUEST_LIMIT_EXCEEDED.")
 def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: int, seed: int, as_of: datetime | None,
             user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None, fail_rate: float,
-            latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None, token_ttl: float,
-            api_budget: int) -> None:
-    """Serve a stand-in in the foreground; its URL is the first line printed."""
+            latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None, profile: str,
+            style: str, date_format: str, return_error_on: int | None, token_ttl: float, api_budget: int) -> None:
+    """Serve a stand-in in the foreground; its URL is the first line printed. SAP bapi: the endpoints of
+    BAPI_GOODSMVT_GETITEMS, BAPI_PO_GETITEMS and BAPI_PO_GETDETAIL1, one a line."""
     from sandbox.faults import Faults
-    from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
+    from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap, start_sap_bapi
     day = as_date(as_of) or date.today()
     faults = Faults(fail_rate=fail_rate, latency_ms=latency_ms, timeout_rate=timeout_rate, stall_s=stall_s,
-                    fault_on_page=fault_on_page, seed=seed)
-    if system == "sap":
+                    fault_on_page=fault_on_page, return_error_on=return_error_on, seed=seed)
+    if system == "sap" and profile == "bapi":
+        server, app = start_sap_bapi(sap_dataset(data, suppliers, months, seed, day), port, user, password,
+                                     faults=faults, background=False, style=style, date_format=date_format)
+        for url in app.urls(server.url).values():
+            click.echo(url)
+    elif system == "sap":
         server, _ = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, faults=faults,
                               background=False)
         click.echo(server.url)

@@ -8,6 +8,7 @@ import tomllib
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -108,8 +109,10 @@ class SalesforceSettings(RemoteSettings):
     password: SecretStr | None = Field(None, description="password auth: the user's password.")
     security_token: SecretStr | None = Field(None, description="password auth: appended to the password.")
     private_key_file: Path | None = Field(None, description="jwt auth: PEM private key of the connected app's cert.")
-    jwt_audience: str | None = Field(None, description="jwt auth: default the login URL "
-                                                       "(https://login.salesforce.com or test.salesforce.com).")
+    sandbox: bool = Field(False, description="The org is a sandbox: the JWT audience is https://test.salesforce.com.")
+    jwt_audience: str | None = Field(None, description=(
+        "jwt auth: the assertion's `aud`; default https://login.salesforce.com (https://test.salesforce.com with "
+        "sandbox: true); an Experience Cloud site's users use the site URL. Never the My Domain URL."))
     api_version: str = "59.0"
     page_size: int = Field(2000, ge=200, le=2000)
     timeout_s: float = Field(30, gt=0)
@@ -122,8 +125,32 @@ class SalesforceSettings(RemoteSettings):
     bulk_poll_s: float = Field(2.0, ge=0)
     bulk_timeout_s: float = Field(900, gt=0)
     max_api_share: float = Field(0.8, gt=0, le=1, description=(
-        "Stop a run cleanly once this share of the org's daily API requests is used (Sforce-Limit-Info)."))
+        "Stop a run cleanly once this share of the org's daily API requests, or of the connected app's "
+        "own quota, is used (Sforce-Limit-Info)."))
+    max_response_mb: float = Field(100, gt=0, description=(
+        "The most one answer may hold, decompressed (a REST page, a Bulk API results set); larger fails the stream."))
     write_back: WriteBackSettings = WriteBackSettings()
+
+    @property
+    def audience(self) -> str:
+        return self.jwt_audience or ("https://test.salesforce.com" if self.sandbox else "https://login.salesforce.com")
+
+    @field_validator("login_url")
+    @classmethod
+    def _absolute_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.username is not None:
+            raise ValueError("login_url must be an absolute https URL with a host, e.g. https://example.my.salesforce.com")
+        return url
+
+    @field_validator("jwt_audience")
+    @classmethod
+    def _not_my_domain(cls, audience: str | None) -> str | None:
+        if audience and (urlsplit(audience).hostname or "").endswith(".my.salesforce.com"):
+            raise ValueError("Salesforce refuses a My Domain URL as the JWT audience: leave jwt_audience unset "
+                             "(https://login.salesforce.com, or https://test.salesforce.com with sandbox: true) "
+                             "or set an Experience Cloud site URL")
+        return audience
 
     @model_validator(mode="after")
     def _auth_complete(self) -> "SalesforceSettings":

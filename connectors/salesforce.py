@@ -3,10 +3,9 @@
 Authenticates against a configurable login URL (My Domain or the stand-in) with OAuth 2.0 client
 credentials, the JWT bearer flow (a private key file) or username/password (sandboxes), renews
 the session on `INVALID_SESSION_ID` without losing the page, streams `queryAll` page by page so
-an org never has to fit in memory, and stops cleanly when the org's API budget runs low.
+an org never has to fit in memory, and stops cleanly when the org's API budget (or the connected
+app's own quota) runs low. Every call, its login included, shares one retry budget.
 """
-import csv
-import io
 import logging
 import time
 from datetime import datetime, timezone
@@ -14,9 +13,7 @@ from typing import Any, Callable, Iterator
 
 import jwt
 import requests
-from pydantic import ValidationError
 from simple_salesforce import Salesforce
-from simple_salesforce.util import exception_handler
 from simple_salesforce.exceptions import (
     SalesforceError,
     SalesforceExpiredSession,
@@ -26,10 +23,12 @@ from simple_salesforce.exceptions import (
 
 from config.settings import SalesforceSettings
 from connectors.cancel import Cancel
-from connectors.http import ConfiguredSession
 from connectors.errors import AuthError, LimitExceeded, PayloadError, RemoteFault, TransientError
 from connectors.retry import transient_retry
-from domain.records import Page, Rejected, SupplierAccount
+from connectors.salesforce_bulk import BulkJobFailed, bulk_accounts
+from connectors.salesforce_http import GuardedSession, Usage, next_records_path, parse_limit_info
+from connectors.salesforce_records import account_page, query_answer, token_answer
+from domain.records import Page, SupplierAccount
 
 log = logging.getLogger("srm_bridge.connectors.salesforce")
 
@@ -44,9 +43,11 @@ class SalesforceClient:
     def __init__(self, settings: SalesforceSettings, cancel: Cancel | None = None) -> None:
         self.settings = settings
         self.cancel = cancel or Cancel()
-        self.http = ConfiguredSession(settings.verify)
+        self.http = GuardedSession(settings.verify, settings.max_response_mb)
+        self.http.allow(settings.login_url)
         self.http.hooks["response"].append(self._observe)
-        self.api_usage: tuple[int, int] | None = None
+        self.api_usage: list[Usage] = []
+        self.usage_unreadable = False
         self.retry_after_s: float | None = None
         self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s,
                                         wait_hint=lambda: self.retry_after_s, cancel=self.cancel)
@@ -54,26 +55,31 @@ class SalesforceClient:
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Every answer: the API usage it reports, and how long a refusal asks us to wait."""
-        usage = response.headers.get("Sforce-Limit-Info", "")
-        if usage.startswith("api-usage="):
-            used, _, limit = usage.removeprefix("api-usage=").partition("/")
-            if used.isdigit() and limit.isdigit():
-                self.api_usage = (int(used), int(limit))
+        header = response.headers.get("Sforce-Limit-Info")
+        if header is not None:
+            usage = parse_limit_info(header)
+            if usage is None and not self.usage_unreadable:
+                log.warning("Sforce-Limit-Info not understood; the API budget guard (salesforce.max_api_share) "
+                            "keeps the last usage it could read", extra={"header": header[:200]})
+            self.usage_unreadable = usage is None
+            self.api_usage = usage if usage is not None else self.api_usage
         retry_after = response.headers.get("Retry-After", "")
         self.retry_after_s = min(float(retry_after), 300.0) if retry_after.isdigit() else None
 
     def _check_budget(self, doing: str) -> None:
-        if self.api_usage and self.api_usage[1] and self.api_usage[0] >= self.api_usage[1] * self.settings.max_api_share:
-            used, limit = self.api_usage
-            raise LimitExceeded(f"Salesforce API budget: {used} of {limit} daily requests used, at or above "
-                                f"salesforce.max_api_share={self.settings.max_api_share}; stopped before {doing}")
+        """The org's daily budget and the connected app's quota both count; the tighter one stops the run."""
+        share = self.settings.max_api_share
+        spent = [u for u in self.api_usage if u.limit and u.used >= u.limit * share]
+        if spent:
+            usage = max(spent, key=lambda u: u.used / u.limit)
+            raise LimitExceeded(f"Salesforce API budget: {usage.describe()} ({usage.name}), at or above "
+                                f"salesforce.max_api_share={share}; stopped before {doing}")
 
     def _grant(self) -> dict[str, str]:
         """The token request for the configured flow; secrets stay in the form, never in a log line."""
         s = self.settings
         if s.auth == "jwt":
-            claims = {"iss": s.client_id, "sub": s.username, "aud": s.jwt_audience or s.login_url.rstrip("/"),
-                      "exp": int(time.time()) + 180}
+            claims = {"iss": s.client_id, "sub": s.username, "aud": s.audience, "exp": int(time.time()) + 180}
             try:
                 key = s.private_key_file.read_bytes()
                 assertion = jwt.encode(claims, key, algorithm="RS256")
@@ -88,41 +94,43 @@ class SalesforceClient:
         return {"grant_type": "client_credentials", "client_id": s.client_id,
                 "client_secret": s.client_secret.get_secret_value()}
 
-    def login(self) -> None:
+    def _open_session(self) -> None:
+        """One token request, retried only by the caller's budget; a redirect is refused, never followed."""
         url = f"{self.settings.login_url.rstrip('/')}/services/oauth2/token"
-        form = self._grant()
-
-        def attempt() -> requests.Response:
-            try:
-                response = self.http.post(url, data=form, timeout=self.settings.timeout_s)
-            except requests.exceptions.SSLError as exc:
-                raise AuthError(f"TLS handshake with {url} failed (check salesforce.verify): {exc}") from None
-            except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
-            if response.status_code >= 500:
-                raise TransientError(f"Salesforce login at {url} answered HTTP {response.status_code}")
-            return response
-
-        response = self.retrying(attempt)
+        try:
+            response = self.http.post(url, data=self._grant(), timeout=self.settings.timeout_s)
+        except requests.exceptions.SSLError as exc:
+            raise AuthError(f"TLS handshake with {url} failed (check salesforce.verify): {exc}") from None
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
+        except PayloadError as exc:
+            raise AuthError(f"Salesforce login at {url} failed (check salesforce.login_url): {exc}") from None
+        if response.status_code >= 500:
+            raise TransientError(f"Salesforce login at {url} answered HTTP {response.status_code}")
         if response.status_code != 200:
             raise AuthError(f"Salesforce login at {url} refused (HTTP {response.status_code}): {_oauth_error(response)}")
-        grant = response.json()
-        self.sf = Salesforce(instance_url=grant["instance_url"], session_id=grant["access_token"],
+        try:
+            body = response.json()
+        except ValueError:
+            raise AuthError(f"Salesforce login at {url} answered something that is not JSON") from None
+        grant = token_answer(body, url)
+        self.http.allow(grant.instance_url)
+        self.sf = Salesforce(instance_url=grant.instance_url, session_id=grant.access_token,
                              version=self.settings.api_version, session=self.http)
-        log.debug("Salesforce session opened", extra={"instance_url": grant["instance_url"],
-                                                      "auth": self.settings.auth})
+        log.debug("Salesforce session opened", extra={"instance_url": grant.instance_url, "auth": self.settings.auth})
 
     def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
-        """Run one API request with retries; renew the session once if Salesforce expired it."""
+        """Run one API request, its login included, within one retry budget; renew an expired session once."""
         def attempt() -> Any:
             self._check_budget(doing)
             if self.sf is None:
-                self.login()
+                self._open_session()
             try:
                 return request(self.sf)
             except SalesforceExpiredSession:
                 log.info("Salesforce session expired, renewing", extra={"doing": doing})
-                self.login()
+                self.sf = None
+                self._open_session()
                 return request(self.sf)
             except requests.exceptions.SSLError as exc:
                 raise AuthError(f"TLS handshake with Salesforce failed while {doing} (check salesforce.verify): "
@@ -150,35 +158,17 @@ class SalesforceClient:
             raise PayloadError(f"Salesforce answer while {doing} is not JSON: {exc}") from None
 
 
-def _csv_results(sf: Salesforce, job_id: str, locator: str | None, page_size: int, timeout: float) -> requests.Response:
-    params = {"maxRecords": page_size, **({"locator": locator} if locator else {})}
-    response = sf.session.get(f"{sf.base_url}jobs/query/{job_id}/results", params=params, headers=sf.headers,
-                              timeout=timeout, stream=True)
-    if response.status_code != 200:
-        exception_handler(response, "jobs/query")  # raises the simple-salesforce error for the status
-    return response
-
-
-def _bulk_row(row: dict[str, str]) -> dict:
-    """A Bulk API CSV row in the shape the REST API gives: nested relationships, booleans, nulls."""
-    record: dict = {}
-    for name, value in row.items():
-        value = None if value == "" else value
-        if "." in name:
-            relation, field = name.split(".", 1)
-            record.setdefault(relation, {})[field] = value
-        else:
-            record[name] = value
-    record["IsDeleted"] = record.get("IsDeleted") == "true"
-    return record
-
-
 def _oauth_error(response: requests.Response) -> str:
     try:
         body = response.json()
-        return f"{body.get('error')}: {body.get('error_description')}"
     except ValueError:
         return response.text[:200]
+    if not isinstance(body, dict):
+        return str(body)[:200]
+    error = f"{body.get('error')}: {body.get('error_description')}"
+    if "audience" in str(body.get("error_description")):
+        error += " (check salesforce.jwt_audience and salesforce.sandbox)"
+    return error
 
 
 def _sf_error(exc: SalesforceError) -> str:
@@ -200,101 +190,31 @@ class SalesforceConnector:
 
         When the first page says at least `bulk_threshold` rows match, they are read through a
         Bulk API 2.0 job instead (unordered, so the cursor moves only with the last page); a job
-        that fails falls back to REST paging.
+        that cannot be created or fails falls back to REST paging. Paging fails closed: the stream
+        ends only on `done: true`; a missing or repeated `nextRecordsUrl` is a `PayloadError`.
         """
+        settings = self.client.settings
         where = f"WHERE SystemModstamp >= {soql_datetime(since)} AND SystemModstamp < {soql_datetime(until)}"
         soql = f"SELECT {', '.join(self.fields)} FROM Account {where}"
-        options = {"Sforce-Query-Options": f"batchSize={self.client.settings.page_size}"}
-        timeout = self.client.settings.timeout_s
-        result = self.client.call(
+        options = {"Sforce-Query-Options": f"batchSize={settings.page_size}"}
+        answer = query_answer(self.client.call(
             lambda sf: sf.query(f"{soql} ORDER BY SystemModstamp, Id", include_deleted=True, headers=options,
-                                timeout=timeout), "querying Accounts")
-        threshold = self.client.settings.bulk_threshold
-        if threshold and not result.get("done", True) and result.get("totalSize", 0) >= threshold:
+                                timeout=settings.timeout_s), "querying Accounts"), "querying Accounts")
+        if settings.bulk_threshold and not answer.done and answer.totalSize >= settings.bulk_threshold:
             try:
-                yield from self._bulk(soql)
+                yield from bulk_accounts(self.client, soql)
                 return
-            except (RemoteFault, PayloadError) as exc:
+            except BulkJobFailed as exc:
                 log.warning("Bulk API 2.0 job failed; reading through the REST API instead", extra={"error": str(exc)})
+        seen: set[str] = set()
         while True:
-            yield self._page(result.get("records", []))
-            if result.get("done", True):
+            yield account_page(answer.records, settings)
+            if answer.done:
                 return
-            next_url = result.get("nextRecordsUrl")
-            if not next_url:
-                raise PayloadError("Salesforce says more records follow but gives no nextRecordsUrl")
-            result = self.client.call(
-                lambda sf: sf.query_more(next_url, identifier_is_url=True, headers=options, timeout=timeout),
-                "paging Accounts")
-            if result.get("nextRecordsUrl") == next_url:
-                raise PayloadError(f"Salesforce paging does not advance past {next_url}")
-
-    def _bulk(self, soql: str) -> Iterator[Page[SupplierAccount]]:
-        settings = self.client.settings
-        job = self.client.call(lambda sf: sf.restful("jobs/query", method="POST", timeout=settings.timeout_s, json={
-            "operation": "queryAll", "query": soql, "contentType": "CSV"}), "creating a Bulk API 2.0 job")
-        job_id = job["id"]
-        deadline = time.monotonic() + settings.bulk_timeout_s
-        while True:
-            status = self.client.call(lambda sf: sf.restful(f"jobs/query/{job_id}", timeout=settings.timeout_s),
-                                      f"polling Bulk API 2.0 job {job_id}")
-            if status["state"] == "JobComplete":
-                break
-            if status["state"] in ("Failed", "Aborted"):
-                raise RemoteFault(f"Bulk API 2.0 job {job_id} {status['state']}: {status.get('errorMessage')}")
-            if time.monotonic() > deadline:
-                raise PayloadError(f"Bulk API 2.0 job {job_id} not complete after {settings.bulk_timeout_s}s")
-            self.client.cancel.sleep(settings.bulk_poll_s)
-        locator, newest, held = None, None, None
-        while locator != "null":
-            response = self.client.call(lambda sf: _csv_results(sf, job_id, locator, settings.bulk_page_size,
-                                                                settings.timeout_s),
-                                        f"reading Bulk API 2.0 results of {job_id}")
-            locator = response.headers.get("Sforce-Locator", "null")
-            for page in self._csv_pages(response, job_id):
-                newest = max(filter(None, (newest, page.cursor)), default=None)
-                page.cursor = None
-                if held is not None:
-                    yield held
-                held = page
-        if held is not None:
-            held.cursor = newest  # the last page carries the cursor: results come in no particular order
-            yield held
-
-    def _csv_pages(self, response: requests.Response, job_id: str) -> Iterator[Page[SupplierAccount]]:
-        """The CSV body read as a stream, `page_size` rows at a time, so a results page never sits in memory."""
-        response.raw.decode_content = True
-        response.raw.auto_close = False  # let the text wrapper see the end of the body instead of a closed file
-        rows: list[dict] = []
-        try:
-            for row in csv.DictReader(io.TextIOWrapper(response.raw, encoding="utf-8", newline="")):
-                rows.append(_bulk_row(row))
-                if len(rows) == self.client.settings.page_size:
-                    yield self._page(rows)
-                    rows = []
-        except (requests.RequestException, OSError) as exc:
-            raise TransientError(f"reading Bulk API 2.0 results of {job_id} broke off: {type(exc).__name__}") from None
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise PayloadError(f"Bulk API 2.0 results of {job_id} are not UTF-8 CSV: {exc}") from None
-        finally:
-            response.close()
-        if rows:
-            yield self._page(rows)
-
-    def _page(self, rows: list[dict]) -> Page[SupplierAccount]:
-        settings = self.client.settings
-        page: Page[SupplierAccount] = Page(records=[])
-        for row in rows:
-            try:
-                page.records.append(SupplierAccount(
-                    id=row["Id"], name=row.get("Name") or "", vendor_id=row.get(settings.vendor_id_field) or None,
-                    owner_id=row.get("OwnerId"), owner_name=(row.get("Owner") or {}).get("Name"),
-                    industry=row.get("Industry"), tier=row.get(settings.tier_field),
-                    risk_rating=row.get(settings.risk_field), is_deleted=bool(row.get("IsDeleted")),
-                    modstamp=row.get("SystemModstamp"),
-                ))
-            except (ValidationError, KeyError) as exc:
-                page.rejected.append(Rejected(key=str(row.get("Id")), reason=str(exc).replace("\n", " "), raw=str(row)))
-        if page.records:
-            page.cursor = max(record.modstamp for record in page.records)
-        return page
+            path = next_records_path(answer.nextRecordsUrl)
+            if path in seen:
+                raise PayloadError(f"Salesforce gave nextRecordsUrl {path} a second time: the paging would loop")
+            seen.add(path)
+            answer = query_answer(self.client.call(
+                lambda sf: sf.query_more(path, identifier_is_url=True, headers=options, timeout=settings.timeout_s),
+                "paging Accounts"), "paging Accounts")

@@ -4,7 +4,10 @@ OAuth 2.0 client credentials, JWT bearer and username/password (`/services/oauth
 `nextRecordsUrl` paging and `Sforce-Query-Options: batchSize`, sObject Collections updates
 (`PATCH composite/sobjects`), Bulk API 2.0 query jobs (create, poll, CSV results paged with
 `Sforce-Locator`), `Sforce-Limit-Info`, and error bodies as JSON arrays
-(`INVALID_SESSION_ID` on 401) as the real API sends them.
+(`INVALID_SESSION_ID` on 401) as the real API sends them. Field names are case-insensitive and
+answered in their own case; standard Account fields a dataset lacks are null (`account_schema`).
+A JWT's `aud` must be https://login.salesforce.com (https://test.salesforce.com for a sandbox org)
+or one of the connected app's community URLs, as Salesforce requires.
 """
 import csv
 import io
@@ -12,13 +15,15 @@ import json
 import secrets
 import threading
 import time
+from dataclasses import replace
 from typing import Callable
 from urllib.parse import parse_qs
 
 import jwt
 
 from sandbox.faults import UNAVAILABLE_PAGE, Faults
-from sandbox.soql import SoqlError, field_value, parse
+from sandbox.account_schema import RELATIONSHIPS, AccountSchema, UnknownField
+from sandbox.soql import Query, SoqlError, field_value, parse
 
 API_VERSION = "59.0"
 DAILY_BUDGET = 15000
@@ -30,7 +35,8 @@ def _error(status: str, code: str, message: str) -> tuple[str, list, bytes]:
 
 class SalesforceStandIn:
     def __init__(self, dataset: dict, client_id: str = "srm-bridge", client_secret: str = "sandbox",
-                 token_ttl_s: float = 7200, faults: Faults | None = None, api_budget: int = DAILY_BUDGET) -> None:
+                 token_ttl_s: float = 7200, faults: Faults | None = None, api_budget: int = DAILY_BUDGET,
+                 sandbox_org: bool = False, community_urls: tuple[str, ...] = ()) -> None:
         self.client_id, self.client_secret, self.token_ttl_s = client_id, client_secret, token_ttl_s
         self.api_budget = api_budget
         self.users: dict[str, str] = {"integration@srm-bridge.example": "sandbox-password-token"}
@@ -39,6 +45,9 @@ class SalesforceStandIn:
         self.fail_bulk_jobs = False  # PEM; set it to accept JWT bearer assertions signed by its key
         self.faults = faults or Faults()
         self.accounts: list[dict] = list(dataset.get("accounts", ()))
+        self.schema = AccountSchema(self.accounts)
+        self.audiences = ("https://test.salesforce.com" if sandbox_org else "https://login.salesforce.com",
+                          *community_urls)
         self.tokens: dict[str, float] = {}
         self.cursors: dict[str, tuple[list[dict], int]] = {}
         self.api_calls = 0
@@ -98,7 +107,7 @@ class SalesforceStandIn:
         form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                                               .decode()).items()}
         host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
-        refusal = self._refuse_grant(form, f"https://{host}")
+        refusal = self._refuse_grant(form)
         if refusal:
             code, description = refusal
             return "400 Bad Request", [("Content-Type", "application/json")], json.dumps(
@@ -111,7 +120,7 @@ class SalesforceStandIn:
                 "issued_at": str(int(time.time() * 1000)), "signature": secrets.token_urlsafe(16)}
         return "200 OK", [("Content-Type", "application/json")], json.dumps(body).encode()
 
-    def _refuse_grant(self, form: dict[str, str], audience: str) -> tuple[str, str] | None:
+    def _refuse_grant(self, form: dict[str, str]) -> tuple[str, str] | None:
         """Why this token request is refused, or None: client credentials, JWT bearer, username/password."""
         grant = form.get("grant_type", "")
         if grant == "client_credentials":
@@ -129,9 +138,11 @@ class SalesforceStandIn:
                 return "invalid_grant", "no certificate is uploaded for this connected app"
             try:
                 claims = jwt.decode(form.get("assertion", ""), self.jwt_public_key, algorithms=["RS256"],
-                                    audience=audience, options={"require": ["iss", "sub", "aud", "exp"]})
+                                    options={"require": ["iss", "sub", "aud", "exp"], "verify_aud": False})
             except jwt.PyJWTError as exc:
                 return "invalid_grant", f"invalid assertion: {exc}"
+            if claims["aud"] not in self.audiences:
+                return "invalid_grant", "audience is invalid"
             if claims["iss"] != self.client_id or claims["sub"] not in self.users:
                 return "invalid_grant", "user hasn't approved this consumer"
             return None
@@ -148,12 +159,12 @@ class SalesforceStandIn:
             query = parse(soql)
         except SoqlError as exc:
             return _error("400 Bad Request", "MALFORMED_QUERY", str(exc))
-        if query.sobject != "Account":
+        if query.sobject.lower() != "account":
             return _error("400 Bad Request", "INVALID_TYPE", f"sObject type '{query.sobject}' is not supported.")
-        unknown = [f for f in query.fields if f not in ("Id", "IsDeleted") and "." not in f
-                   and not any(f in account for account in self.accounts[:1])]
-        if unknown:
-            return _error("400 Bad Request", "INVALID_FIELD", f"No such column '{unknown[0]}' on entity 'Account'.")
+        try:
+            query = self._resolve(query)
+        except UnknownField as exc:
+            return _error("400 Bad Request", "INVALID_FIELD", f"No such column '{exc.args[0]}' on entity 'Account'.")
         batch = 2000
         for option in options.split(","):
             name, _, value = option.partition("=")
@@ -188,7 +199,7 @@ class SalesforceStandIn:
         """Bulk API 2.0 query job: the result is fixed at creation; it completes on the second status poll."""
         try:
             request = json.loads(payload)
-            query = parse(request["query"])
+            query = self._resolve(parse(request["query"]))
         except (ValueError, KeyError, SoqlError) as exc:
             return _error("400 Bad Request", "INVALIDJOB", f"invalid job: {exc}")
         include_deleted = request.get("operation") == "queryAll"
@@ -221,7 +232,7 @@ class SalesforceStandIn:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(job["fields"])
         for row in chunk:
-            writer.writerow(["" if (v := field_value(row, f)) is None else str(v).lower() if isinstance(v, bool) else v
+            writer.writerow(["" if (v := self._value(row, f)) is None else str(v).lower() if isinstance(v, bool) else v
                              for f in job["fields"]])
         following = str(start + size) if start + size < len(job["rows"]) else "null"
         headers = [("Content-Type", "text/csv"), ("Sforce-Locator", following),
@@ -263,14 +274,29 @@ class SalesforceStandIn:
                     results.append({"id": account["Id"], "success": True, "errors": []})
         return "200 OK", [("Content-Type", "application/json")], json.dumps(results).encode()
 
+    def _resolve(self, query: Query) -> Query:
+        """The query with every field name in its own case; `UnknownField` for a name Account lacks."""
+        canonical = self.schema.canonical
+        return replace(query, fields=[canonical(f) for f in query.fields], order=[canonical(f) for f in query.order],
+                       conditions=[(canonical(f), compare, value) for f, compare, value in query.conditions])
+
     @staticmethod
-    def _project(row: dict, fields: list[str]) -> dict:
+    def _value(row: dict, field: str) -> object:
+        value = field_value(row, field)
+        return False if value is None and field == "IsDeleted" else value
+
+    def _project(self, row: dict, fields: list[str]) -> dict:
         record: dict = {"attributes": {"type": "Account", "url": f"/services/data/v{API_VERSION}/sobjects/Account/{row['Id']}"}}
         for field in fields:
-            if "." in field:
-                relation, name = field.split(".", 1)
-                target = record.setdefault(relation, {"attributes": {"type": "User"}})
-                target[name] = field_value(row, field)
-            else:
-                record[field] = row.get(field)
+            if "." not in field:
+                record[field] = self._value(row, field)
+                continue
+            relation, name = field.split(".", 1)
+            id_field, sobject = RELATIONSHIPS[relation]
+            if row.get(relation) is None and row.get(id_field) is None:
+                record[relation] = None
+                continue
+            target = record.setdefault(relation, {"attributes": {
+                "type": sobject, "url": f"/services/data/v{API_VERSION}/sobjects/{sobject}/{row.get(id_field)}"}})
+            target[name] = row.get(id_field) if name == "Id" else field_value(row, field)
         return record

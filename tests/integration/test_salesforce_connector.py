@@ -8,6 +8,7 @@ from connectors.errors import AuthError
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 from sandbox.generator import generate_salesforce
 from sandbox.serve import start_salesforce
+from tests.support.salesforce_org import rsa_key_pair
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 
@@ -109,17 +110,6 @@ def test_a_spent_api_budget_stops_the_run_cleanly_and_the_next_run_resumes(tmp_p
         server.stop()
 
 
-def rsa_key_pair(folder) -> tuple[str, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = folder / "connected-app.key"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return str(private), public.decode()
-
-
 def test_jwt_bearer_and_password_logins_and_no_secret_in_the_logs(salesforce, tmp_path, caplog):
     dataset = generate_salesforce(5, seed=3, as_of=date(2026, 6, 30))
     private_key, public_key = rsa_key_pair(tmp_path)
@@ -178,3 +168,36 @@ def test_a_failed_bulk_job_falls_back_to_rest(salesforce):
     pages = list(connector.accounts(SINCE, UNTIL))
     assert len(app.jobs) == 1 and len(pages) == 6 and all(page.cursor for page in pages)
     assert sum(len(page.records) for page in pages) == len(dataset["accounts"])
+
+
+def test_soql_field_names_are_case_insensitive_and_answered_in_their_own_case(salesforce):
+    connector, _ = salesforce(generate_salesforce(3, seed=1, as_of=date(2026, 6, 30)))
+    answer = connector.client.call(lambda sf: sf.query_all(
+        "select id, NAME, industry, owner.name, sap_vendor_id__c, isdeleted from account "
+        "where systemmodstamp >= 2000-01-01T00:00:00Z order by ID"), "querying in lower case")
+    assert answer["totalSize"] == 3
+    assert [set(record) for record in answer["records"]] == [
+        {"attributes", "Id", "Name", "Industry", "Owner", "SAP_Vendor_Id__c", "IsDeleted"}] * 3
+    assert all(record["Owner"]["Name"] for record in answer["records"])
+
+
+def test_a_data_file_without_standard_fields_is_served_with_nulls(salesforce):
+    accounts = [{"Id": f"001{n:012d}AAA", "Name": f"Supplier {n}", "SAP_Vendor_Id__c": str(100000 + n),
+                 "OwnerId": "005000000000001AAA", "SystemModstamp": "2026-06-01T08:00:00.000+0000"} for n in range(3)]
+    connector, _ = salesforce({"accounts": accounts})
+    [page] = list(connector.accounts(SINCE, UNTIL))
+    assert not page.rejected and [(a.industry, a.tier, a.risk_rating, a.owner_name, a.is_deleted)
+                                  for a in page.records] == [(None, None, None, None, False)] * 3
+
+
+def test_the_stand_in_checks_the_jwt_audience_as_salesforce_does(salesforce, tmp_path):
+    dataset = generate_salesforce(3, seed=3, as_of=date(2026, 6, 30))
+    private_key, public_key = rsa_key_pair(tmp_path)
+    options = {"auth": "jwt", "username": "integration@srm-bridge.example", "private_key_file": private_key}
+    my_domain, app = salesforce(dataset, **options, jwt_audience="https://127.0.0.1")
+    app.jwt_public_key = public_key
+    with pytest.raises(AuthError, match="audience is invalid"):
+        list(my_domain.accounts(SINCE, UNTIL))
+    sandbox, app = salesforce(dataset, **options, sandbox=True)
+    app.jwt_public_key, app.audiences = public_key, ("https://test.salesforce.com",)
+    assert sum(len(page.records) for page in sandbox.accounts(SINCE, UNTIL)) == 3

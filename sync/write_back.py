@@ -11,7 +11,7 @@ import logging
 from sqlalchemy import Connection, func, select
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, LimitExceeded, RemoteFault, TransientError
+from connectors.errors import AuthError, LimitExceeded, PayloadError, RemoteFault, TransientError
 from connectors.salesforce import SalesforceClient
 from domain.actions import ACTIVE
 from domain.events import CloudEvent
@@ -71,12 +71,14 @@ class SalesforceWriteBack:
                                            f"writing {len(pending)} scorecards to Accounts")
             except (TransientError, LimitExceeded, AuthError) as exc:
                 raise RetryLater(str(exc)) from None
-            except RemoteFault as exc:
-                results = [{"success": False, "errors": [{"statusCode": "REQUEST_REFUSED", "message": str(exc)}]}] \
-                    * len(pending)
+            except (RemoteFault, PayloadError) as exc:
+                results = _refused_all(len(pending), "REQUEST_REFUSED", str(exc))
+            if not _one_result_each(results, len(pending)):
+                results = _refused_all(len(pending), "INVALID_ANSWER", "Salesforce did not answer one result object "
+                                       f"with a list of error objects per record: {str(results)[:200]}")
             failed = {}
             for (event_id, record), result in zip(list(pending.items()), results):
-                if result.get("success"):
+                if result.get("success") is True:
                     errors[event_id] = None
                     continue
                 codes = {e.get("statusCode") for e in result.get("errors") or [{}]}
@@ -89,6 +91,17 @@ class SalesforceWriteBack:
                                                                  "first_error": next(iter(errors.values()))})
             pending = failed
         return errors
+
+
+def _refused_all(count: int, code: str, message: str) -> list[dict]:
+    return [{"success": False, "errors": [{"statusCode": code, "message": message}]}] * count
+
+
+def _one_result_each(results: object, count: int) -> bool:
+    """The sObject Collections answer: a list of `{success, errors: [{statusCode, message}]}`, one per record."""
+    return isinstance(results, list) and len(results) == count and all(
+        isinstance(r, dict) and isinstance(r.get("errors") or [], list)
+        and all(isinstance(e, dict) for e in r.get("errors") or []) for r in results)
 
 
 def _newest_periods(connection: Connection, suppliers: list[str]) -> dict[str, str]:

@@ -17,6 +17,7 @@ from connectors.salesforce import SalesforceClient, SalesforceConnector
 from scheduler.bootstrap import App
 from store.tables import quarantine, supplier_accounts
 from sync.pipeline import run_sync
+from sync.write_back import SalesforceWriteBack
 from tests.support.salesforce_org import Org, Orgs, make_accounts, rsa_key_pair
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -210,3 +211,24 @@ def test_jwt_audience_settings():
     assert SalesforceSettings(login_url="https://acme.my.salesforce.com").audience == "https://login.salesforce.com"
     with pytest.raises(ValueError, match="refuses a My Domain URL as the JWT audience"):
         SalesforceSettings(jwt_audience="https://acme--uat.sandbox.my.salesforce.com")
+
+
+@pytest.mark.parametrize("answer", [
+    lambda results: {"results": results}, lambda results: results[:1], lambda results: ["ok"] * len(results),
+    lambda results: [{**r, "errors": "none"} for r in results], lambda results: [{**r, "errors": [3]} for r in results],
+    lambda results: [{**r, "success": "true"} for r in results],
+    "redirect",
+], ids=["an-object", "too-few", "strings", "errors-a-string", "error-a-number", "success-a-string", "redirect"])
+def test_a_malformed_collections_answer_fails_each_record_and_never_the_consumer(orgs, trap, answer):
+    org = Org(make_accounts(3))
+    if answer == "redirect":
+        org.query_redirect = trap.url
+    else:
+        org.collection_answer = answer
+    server = orgs.start(org)
+    settings = SalesforceSettings(**orgs.settings(server))
+    write_back = SalesforceWriteBack(SalesforceClient(settings), settings)
+    records = [("event-1", {"attributes": {"type": "Account"}, "id": org.accounts[0]["Id"], "Supplier_Score__c": 80}),
+               ("event-2", {"attributes": {"type": "Account"}, "id": org.accounts[1]["Id"], "Supplier_Score__c": 70})]
+    errors = write_back._write(records)
+    assert set(errors) == {"event-1", "event-2"} and all(errors.values())

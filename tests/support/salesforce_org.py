@@ -19,6 +19,8 @@ Followed documents:
   Job", "Get Results for a Query Job" (CSV, `locator` and `maxRecords`, `Sforce-Locator` whose value
   is the string `null` on the last set, `Sforce-NumberOfRecords`) and "Use Compression for Bulk API
   2.0 Query Responses".
+- REST API Developer Guide, "Update Multiple Records" (sObject Collections): `PATCH composite/sobjects`
+  with `{allOrNone, records}`, answered with one `{id, success, errors}` per record.
 - Object Reference, Account: `IsDeleted` is a boolean, `SystemModstamp` a dateTime, `Owner` the User.
 
 Hostile switches (`Org` attributes) make it lie the ways a broken server or an attacker would.
@@ -82,7 +84,7 @@ class Org:
         # hostile switches
         self.token_redirect: str | None = None            # answer the token POST with a 307 there
         self.token_answer: Callable[[dict], dict] = lambda answer: answer
-        self.query_redirect: str | None = None            # answer data GETs with a 302 there
+        self.query_redirect: str | None = None            # answer data GETs and PATCHes with a 302 there
         self.answer: Callable[[int, dict], Any] = lambda page, answer: answer  # each query answer, by page number
         self.locator: Callable[[int, str], str | None] = lambda n, locator: locator  # None: no header
         self.dropped_rows = 0                             # rows left out of each results set, still announced
@@ -91,6 +93,7 @@ class Org:
         self.stretched = ("query", "results")             # which answers the two switches above stretch
         self.job_state = "JobComplete"
         self.job_polls = 1                                # polls answered InProgress before the final state
+        self.collection_answer: Callable[[list], Any] = lambda results: results  # sObject Collections answers
 
     def expire_sessions(self) -> None:
         self.tokens.clear()
@@ -109,6 +112,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         self._route("GET")
 
+    def do_PATCH(self) -> None:  # noqa: N802 - stdlib name
+        self._route("PATCH")
+
     def _route(self, method: str) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         url = urlsplit(self.path)
@@ -126,7 +132,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             calls = self.org.api_calls
         if calls > self.org.api_limit or (self.org.app_limit is not None and calls > self.org.app_limit):
             return self._json(403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}])
-        if self.org.query_redirect and method == "GET":
+        if self.org.query_redirect and method in ("GET", "PATCH"):
             return self._send(302, b"", [("Location", self.org.query_redirect + self.path)])
         version, rest = versioned.groups()
         query = parse_qs(url.query)
@@ -137,6 +143,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return self._more(version, more.group(1), int(more.group(2)))
         if method == "POST" and rest == "jobs/query":
             return self._create_job(version, json.loads(body or b"{}"))
+        if method == "PATCH" and rest == "composite/sobjects":
+            return self._update(json.loads(body or b"{}"))
         job = re.fullmatch(r"jobs/query/([A-Za-z0-9]+)(/results)?", rest)
         if method == "GET" and job and job.group(1) in self.org.jobs:
             if job.group(2):
@@ -244,6 +252,20 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             else:
                 record[field] = account.get(field)
         return record
+
+    # sObject Collections
+    def _update(self, request: dict) -> None:
+        known = {a["Id"]: a for a in self.org.accounts}
+        results = []
+        for record in request.get("records", []):
+            account = known.get(record.get("id"))
+            if account is None:
+                results.append({"id": record.get("id"), "success": False, "errors": [
+                    {"statusCode": "INVALID_CROSS_REFERENCE_KEY", "message": "invalid cross reference id", "fields": []}]})
+                continue
+            account.update({k: v for k, v in record.items() if k not in ("attributes", "id")})
+            results.append({"id": account["Id"], "success": True, "errors": []})
+        self._json(200, self.org.collection_answer(results))
 
     # Bulk API 2.0 query jobs
     def _create_job(self, version: str, request: dict) -> None:

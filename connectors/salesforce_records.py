@@ -7,14 +7,17 @@ not a boolean, a text field that is a number) is quarantined with its reason and
 rest of the page is kept. Nothing here is "truthy": `IsDeleted` is `true` or `false`, nothing else.
 """
 import json
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.settings import SalesforceSettings
-from connectors.errors import AuthError, PayloadError
+from connectors.errors import AuthError, ConnectorError, PayloadError
 from domain.records import Page, Rejected, SupplierAccount
+
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class QueryAnswer(BaseModel):
@@ -39,13 +42,18 @@ def _problem(exc: ValidationError) -> str:
                      for e in exc.errors())
 
 
-def query_answer(body: Any, doing: str) -> QueryAnswer:
+def _read(model: type[M], body: Any, what: str, error: type[ConnectorError]) -> M:
+    """`body` as `model`, or `error` saying what about it is wrong."""
     if not isinstance(body, dict):
-        raise PayloadError(f"Salesforce answer while {doing} is a JSON {type(body).__name__}, not a query result")
+        raise error(f"{what} is a JSON {type(body).__name__}, not an object")
     try:
-        answer = QueryAnswer.model_validate(body)
+        return model.model_validate(body)
     except ValidationError as exc:
-        raise PayloadError(f"Salesforce answer while {doing} is not a query result: {_problem(exc)}") from None
+        raise error(f"{what} is not usable: {_problem(exc)}") from None
+
+
+def query_answer(body: Any, doing: str) -> QueryAnswer:
+    answer = _read(QueryAnswer, body, f"Salesforce's query answer while {doing}", PayloadError)
     if not answer.done and answer.nextRecordsUrl is None:
         raise PayloadError(f"Salesforce says more records follow (done=false) while {doing} but gives no "
                            "nextRecordsUrl")
@@ -53,12 +61,7 @@ def query_answer(body: Any, doing: str) -> QueryAnswer:
 
 
 def token_answer(body: Any, url: str) -> TokenAnswer:
-    if not isinstance(body, dict):
-        raise AuthError(f"Salesforce login at {url} answered a JSON {type(body).__name__}, not a token")
-    try:
-        answer = TokenAnswer.model_validate(body)
-    except ValidationError as exc:
-        raise AuthError(f"Salesforce login at {url} answered without a usable token: {_problem(exc)}") from None
+    answer = _read(TokenAnswer, body, f"Salesforce login at {url}: the token answer", AuthError)
     parts = urlsplit(answer.instance_url)
     if (parts.scheme != "https" or not parts.hostname or parts.username is not None or parts.path not in ("", "/")
             or parts.query or parts.fragment):
@@ -88,7 +91,8 @@ def account(row: Any, settings: SalesforceSettings) -> SupplierAccount:
         raise ValueError("Id is missing")
     return SupplierAccount(
         id=_text(row, "Id"), name=_text(row, "Name") or "", vendor_id=_text(row, settings.vendor_id_field) or None,
-        owner_id=_text(row, "OwnerId"), owner_name=_text(owner or {}, "Name", "Owner.Name"), industry=_text(row, "Industry"),
+        owner_id=_text(row, "OwnerId"), owner_name=_text(owner or {}, "Name", "Owner.Name"),
+        industry=_text(row, "Industry"),
         tier=_text(row, settings.tier_field), risk_rating=_text(row, settings.risk_field), is_deleted=deleted,
         modstamp=_text(row, "SystemModstamp"))
 

@@ -62,3 +62,12 @@ def engine(request):
 @pytest.fixture
 def amqp_url():
     return service_url(AMQP_VAR)
+
+
+@pytest.fixture
+def salesforce_orgs(tmp_path):
+    """Salesforce orgs written from Salesforce's guides (tests/support/salesforce_org.py), sharing one CA."""
+    from tests.support.salesforce_org import Orgs
+    running = Orgs(tmp_path / "salesforce-ca")
+    yield running
+    running.stop()

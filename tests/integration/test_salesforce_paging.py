@@ -24,23 +24,12 @@ from tests.support.salesforce_org import Org, Orgs, make_accounts
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
+BULK = {"bulk_threshold": 300, "bulk_page_size": 300, "bulk_poll_s": 0}  # sets of 300 rows, read as pages of 200
 
 
-@pytest.fixture
-def orgs(tmp_path):
-    running = Orgs(tmp_path / "ca")
-    yield running
-    running.stop()
-
-
-def connector(orgs: Orgs, org: Org, **settings) -> SalesforceConnector:
-    server = orgs.start(org)
-    return SalesforceConnector(SalesforceClient(SalesforceSettings(**orgs.settings(server, **settings))))
-
-
-def sync(engine, orgs: Orgs, org: Org, **settings):
-    server = orgs.start(org)
-    bridge = App(settings=load_settings(salesforce=orgs.settings(server, **settings)), engine=engine)
+def sync(engine, salesforce_orgs: Orgs, org: Org, **settings):
+    server = salesforce_orgs.start(org)
+    bridge = App(settings=load_settings(salesforce=salesforce_orgs.settings(server, **settings)), engine=engine)
     [result] = run_sync(engine, bridge.streams(["salesforce"]), NOW).streams
     with engine.connect() as connection:
         cursor = read_cursor(connection, "salesforce.accounts")
@@ -60,9 +49,9 @@ def pulled(pages) -> list[tuple]:
                   for page in pages for a in page.records)
 
 
-def test_a_rest_pull_equals_the_source_and_survives_an_expired_session(orgs):
+def test_a_rest_pull_equals_the_source_and_survives_an_expired_session(salesforce_orgs):
     org = Org(make_accounts(650))
-    pages = connector(orgs, org).accounts(SINCE, UNTIL)
+    pages = salesforce_orgs.connector(org).accounts(SINCE, UNTIL)
     first = next(pages)
     org.expire_sessions()
     rest = list(pages)
@@ -71,9 +60,9 @@ def test_a_rest_pull_equals_the_source_and_survives_an_expired_session(orgs):
     assert [page.cursor for page in [first, *rest]] == sorted(page.cursor for page in [first, *rest])
 
 
-def test_a_bulk_pull_of_gzipped_csv_equals_the_source(orgs):
+def test_a_bulk_pull_of_gzipped_csv_equals_the_source(salesforce_orgs):
     org = Org(make_accounts(650))
-    pages = list(connector(orgs, org, bulk_threshold=300, bulk_page_size=300, bulk_poll_s=0).accounts(SINCE, UNTIL))
+    pages = list(salesforce_orgs.connector(org, **BULK).accounts(SINCE, UNTIL))
     assert len(org.jobs) == 1 and [job["sets"] for job in org.jobs.values()] == [3]
     assert pulled(pages) == sorted(expected(a) for a in org.accounts)
     assert [page.cursor for page in pages[:-1]] == [None] * (len(pages) - 1)
@@ -102,20 +91,22 @@ PAGING_FAILURES = {
     "next-url-repeated-later": (cycle_back_to_page_1, "a second time: the paging would loop"),
     "done-missing": (on_page(1, lambda body: body.pop("done")), "done: Field required"),
     "done-a-string": (on_page(2, lambda body: body.update(done="false")), "done: Input should be a valid boolean"),
-    "total-size-a-string": (on_page(1, lambda body: body.update(totalSize="650")), "totalSize: Input should be a valid integer"),
+    "total-size-a-string": (on_page(1, lambda body: body.update(totalSize="650")),
+                            "totalSize: Input should be a valid integer"),
     "records-missing": (on_page(2, lambda body: body.pop("records")), "records: Field required"),
     "records-an-object": (on_page(1, lambda body: body.update(records={})), "records: Input should be a valid list"),
     "next-url-a-number": (on_page(2, lambda body: body.update(nextRecordsUrl=42)), "nextRecordsUrl: Input should be"),
-    "answer-a-list": (lambda page, body: [body] if page == 2 else body, "is a JSON list, not a query result"),
+    "answer-a-list": (lambda page, body: [body] if page == 2 else body,
+                      "query answer while paging Accounts is a JSON list, not an object"),
 }
 
 
 @pytest.mark.parametrize("case", PAGING_FAILURES, ids=list(PAGING_FAILURES))
-def test_rest_paging_fails_closed_and_keeps_the_cursor_at_the_last_stored_page(engine, orgs, case):
+def test_rest_paging_fails_closed_and_keeps_the_cursor_at_the_last_stored_page(engine, salesforce_orgs, case):
     mutate, problem = PAGING_FAILURES[case]
     org = Org(make_accounts(650))
     org.answer = mutate
-    result, cursor, run, stored = sync(engine, orgs, org)
+    result, cursor, run, stored = sync(engine, salesforce_orgs, org)
     assert (result.outcome, run["outcome"]) == ("failed", "failed")
     assert result.error.startswith("PayloadError") and problem in result.error
     assert cursor == (max(modstamp for _, modstamp in stored) if stored else None)
@@ -126,26 +117,26 @@ def test_rest_paging_fails_closed_and_keeps_the_cursor_at_the_last_stored_page(e
     (lambda n, following: "MzAw" if n == 2 else following, "Sforce-Locator 'MzAw' a second time"),
     (lambda n, following: None if n == 2 else following, "has no Sforce-Locator header"),
 ], ids=["locator-repeated", "locator-missing"])
-def test_bulk_paging_fails_closed_and_leaves_the_cursor(sqlite_engine, orgs, locator, problem):
+def test_bulk_paging_fails_closed_and_leaves_the_cursor(sqlite_engine, salesforce_orgs, locator, problem):
     org = Org(make_accounts(1000))
     org.locator = locator
-    result, cursor, run, stored = sync(sqlite_engine, orgs, org, bulk_threshold=300, bulk_page_size=300, bulk_poll_s=0)
+    result, cursor, run, stored = sync(sqlite_engine, salesforce_orgs, org, **BULK)
     assert (result.outcome, run["outcome"]) == ("failed", "failed")
     assert result.error.startswith("PayloadError") and problem in result.error
     assert cursor is None and 0 < len(stored) < len(org.accounts)  # unordered sets: the cursor waits for the last
 
 
-def test_a_bulk_set_shorter_than_announced_fails_the_stream(sqlite_engine, orgs):
+def test_a_bulk_set_shorter_than_announced_fails_the_stream(sqlite_engine, salesforce_orgs):
     org = Org(make_accounts(700))
     org.dropped_rows = 1
-    result, cursor, _, stored = sync(sqlite_engine, orgs, org, bulk_threshold=300, bulk_page_size=300, bulk_poll_s=0)
+    result, cursor, _, stored = sync(sqlite_engine, salesforce_orgs, org, **BULK)
     assert result.outcome == "failed" and "announced 300 records (Sforce-NumberOfRecords) but held 299" in result.error
     assert cursor is None and len(stored) == 200
 
 
-def test_the_connected_apps_own_quota_stops_the_run_when_it_is_the_tighter_one(sqlite_engine, orgs):
+def test_the_connected_apps_own_quota_stops_the_run_when_it_is_the_tighter_one(sqlite_engine, salesforce_orgs):
     org = Org(make_accounts(1000), api_limit=100_000, app_limit=5)
-    result, cursor, _, stored = sync(sqlite_engine, orgs, org, max_api_share=0.5)
+    result, cursor, _, stored = sync(sqlite_engine, salesforce_orgs, org, max_api_share=0.5)
     assert result.outcome == "stopped" and "per-app-api-usage" in result.error
     assert "3 of 5 daily requests of connected app 'srm-bridge-tests' used" in result.error
     assert len(stored) == 600 and cursor == max(modstamp for _, modstamp in stored)

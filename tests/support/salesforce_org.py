@@ -43,6 +43,8 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from config.settings import SalesforceSettings
+from connectors.salesforce import SalesforceClient, SalesforceConnector
 from sandbox.tls import create_ca
 
 LOGIN, TEST = "https://login.salesforce.com", "https://test.salesforce.com"
@@ -434,6 +436,10 @@ class Orgs:
         return {"login_url": server.url, "verify": str(self.tls[0]), "client_id": org.client_id,
                 "client_secret": org.client_secret, "page_size": 200, "retry_initial_s": 0, "max_attempts": 2,
                 "settle_seconds": 0, "overlap_minutes": 0, **overrides}
+
+    def connector(self, org: Org, **overrides: Any) -> SalesforceConnector:
+        server = self.start(org)
+        return SalesforceConnector(SalesforceClient(SalesforceSettings(**self.settings(server, **overrides))))
 
     def stop(self) -> None:
         for server in self.servers:

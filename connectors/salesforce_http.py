@@ -101,8 +101,8 @@ def _where(response: requests.Response) -> str:
 class GuardedSession(ConfiguredSession):
     """requests for Salesforce: allowed origins only, redirects refused, bodies bounded.
 
-    `stream=True` callers read `bounded(response)`; every other body is read here, bounded, before
-    simple-salesforce sees it.
+    `stream=True` callers read a successful body with `bounded(response)`; every other body is read
+    here, bounded, before simple-salesforce sees it.
     """
 
     def __init__(self, verify: bool | str, max_response_mb: float) -> None:
@@ -128,7 +128,7 @@ class GuardedSession(ConfiguredSession):
             location = response.headers.get("Location", "")
             raise PayloadError(f"Salesforce answered HTTP {response.status_code} redirecting {urlsplit(url).path[:120]} "
                                f"to {location[:200]!r}; redirects are not followed")
-        if not streaming:
+        if not streaming or response.status_code >= 300:  # an error body is read here too, bounded
             try:
                 response._content = self.bounded(response).read()  # what response.json() will parse
             finally:

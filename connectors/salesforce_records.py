@@ -106,22 +106,24 @@ def account_page(rows: list[Any], settings: SalesforceSettings,
     page: Page[SupplierAccount] = Page(records=[])
     seen: set[str] = set()
     for row in rows:
-        key = row.get("Id") if isinstance(row, dict) and isinstance(row.get("Id"), str) else ""
-        raw = json.dumps(row, ensure_ascii=False)
         try:
             record = account(shape(row), settings)
         except (ValidationError, ValueError) as exc:
-            page.rejected.append(Rejected(key=key, reason=str(exc).replace("\n", " "), raw=raw))
+            page.rejected.append(_rejected(row, str(exc).replace("\n", " ")))
             continue
         if record.id in seen:
-            page.rejected.append(Rejected(key=key, reason=f"duplicate of Account {record.id} earlier in this page",
-                                          raw=raw))
+            page.rejected.append(_rejected(row, f"duplicate of Account {record.id} earlier in this page"))
             continue
         seen.add(record.id)
         page.records.append(record)
     if page.records:
         page.cursor = max(record.modstamp for record in page.records)
     return page
+
+
+def _rejected(row: Any, reason: str) -> Rejected:
+    key = row.get("Id") if isinstance(row, dict) and isinstance(row.get("Id"), str) else ""
+    return Rejected(key=key, reason=reason, raw=json.dumps(row, ensure_ascii=False))
 
 
 def bulk_row(row: dict[str | None, Any]) -> dict:

@@ -119,6 +119,10 @@ class SalesforceClient:
                              version=self.settings.api_version, session=self.http)
         log.debug("Salesforce session opened", extra={"instance_url": grant.instance_url, "auth": self.settings.auth})
 
+    def login(self) -> None:
+        """Open a session now (`config check --connect`), within one retry budget."""
+        self.retrying(self._open_session)
+
     def call(self, request: Callable[[Salesforce], Any], doing: str) -> Any:
         """Run one API request, its login included, within one retry budget; renew an expired session once."""
         def attempt() -> Any:

@@ -66,6 +66,10 @@ class SalesforceClient:
         retry_after = response.headers.get("Retry-After", "")
         self.retry_after_s = min(float(retry_after), 300.0) if retry_after.isdigit() else None
 
+    def api_share(self) -> float | None:
+        """The tighter of the org's and the connected app's used share, as Salesforce last reported them."""
+        return max((u.used / u.limit for u in self.api_usage if u.limit), default=None)
+
     def _check_budget(self, doing: str) -> None:
         """The org's daily budget and the connected app's quota both count; the tighter one stops the run."""
         share = self.settings.max_api_share

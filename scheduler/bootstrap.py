@@ -26,9 +26,8 @@ class Sources:
     salesforce: SalesforceClient | None = None
 
     def salesforce_api_share(self) -> float | None:
-        """Share of the org's daily API requests used, as Salesforce last reported it."""
-        usage = self.salesforce.api_usage if self.salesforce else None
-        return usage[0] / usage[1] if usage and usage[1] else None
+        """Share of the Salesforce API budget used (org or connected app, the tighter), as last reported."""
+        return self.salesforce.api_share() if self.salesforce else None
 
 
 @dataclass

@@ -64,7 +64,8 @@ class Metrics:
                                    "Age of the oldest unsent outbox event (0 when none)", registry=registry)
         self.outbox_dead = Gauge("srm_bridge_outbox_dead_letters", "Dead-lettered outbox events", registry=registry)
         self.api_share = Gauge("srm_bridge_salesforce_api_usage_ratio",
-                               "Share of the org's daily API requests used, as Salesforce last reported it",
+                               "Share of the Salesforce API budget used, the tighter of the org's daily "
+                               "requests and the connected app's quota, as Salesforce last reported it",
                                registry=registry)
         self.risks_open = Gauge("srm_bridge_risk_signals_open", "Open risk signals", ["severity"], registry=registry)
         self.actions = Gauge("srm_bridge_corrective_actions", "Corrective actions", ["status"], registry=registry)

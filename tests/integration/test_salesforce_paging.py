@@ -50,14 +50,16 @@ def pulled(pages) -> list[tuple]:
 
 
 def test_a_rest_pull_equals_the_source_and_survives_an_expired_session(salesforce_orgs):
-    org = Org(make_accounts(650))
-    pages = salesforce_orgs.connector(org).accounts(SINCE, UNTIL)
+    org = Org(make_accounts(650), app_limit=1000)
+    connector = salesforce_orgs.connector(org)
+    pages = connector.accounts(SINCE, UNTIL)
     first = next(pages)
     org.expire_sessions()
     rest = list(pages)
     assert len(rest) == 3 and not any(page.rejected for page in [first, *rest])
     assert pulled([first, *rest]) == sorted(expected(a) for a in org.accounts)
     assert [page.cursor for page in [first, *rest]] == sorted(page.cursor for page in [first, *rest])
+    assert connector.client.api_share() == org.api_calls / 1000  # the app's quota is the tighter one
 
 
 def test_a_bulk_pull_of_gzipped_csv_equals_the_source(salesforce_orgs):

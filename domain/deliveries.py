@@ -60,6 +60,7 @@ class OrderedItem:
     net_price: Decimal
     price_unit: int
     first_confirmed_on: date | None = None
+    confirmed_date_from: str | None = None  # "SAP" (a date SAP sent) or "first seen" (the day srm-bridge saw it)
 
     @property
     def unit_price(self) -> Decimal:

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 RECEIPT, REVERSAL = "101", "102"
 RETURNS = frozenset({"122", "161"})
@@ -47,9 +47,22 @@ class ScheduleLine(Record):
 
 
 class Confirmation(Record):
-    confirmed_on: date
+    """A supplier's confirmation of an item. It counts from `confirmed_on`, a date SAP sends (ERP's
+    confirmations carry none), else from the first `seen_on` stored: the plant date of the order's
+    last change in the answer that carried it."""
+
+    id: Code | None = None
+    processing_type: str | None = Field(None, min_length=1, max_length=4)
+    confirmed_on: date | None = None
+    seen_on: date | None = None
     due: date | None = None
     quantity: Quantity
+
+    @model_validator(mode="after")
+    def _dated(self) -> "Confirmation":
+        if self.confirmed_on is None and self.seen_on is None:
+            raise ValueError("a confirmation needs the date it was made or the date it was seen")
+        return self
 
 
 class PurchaseOrderItem(Record):
@@ -71,6 +84,14 @@ class PurchaseOrderItem(Record):
         if len({line.id for line in lines}) != len(lines):
             raise ValueError("schedule line ids repeat")
         return lines
+
+    @field_validator("confirmations")
+    @classmethod
+    def _distinct_confirmations(cls, confirmations: tuple[Confirmation, ...]) -> tuple[Confirmation, ...]:
+        ids = [c.id for c in confirmations if c.id is not None]
+        if len(set(ids)) != len(ids):
+            raise ValueError("confirmation ids repeat")
+        return confirmations
 
 
 class PurchaseOrder(Record):
@@ -145,3 +166,4 @@ class Page(BaseModel, Generic[R]):
     records: list[R]
     rejected: list[Rejected] = []
     cursor: datetime | None = None
+    ordered: bool = True  # False: this page or one before it came out of change-time order (see sync/streams.py)

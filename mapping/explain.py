@@ -21,7 +21,8 @@ RULES = {
     "price_variance_pct": "Σ (price − baseline) × qty ÷ Σ baseline × qty over items ordered in the period "
                           "(price = net price ÷ price unit; baseline = first price for the material in the "
                           "12 months before)",
-    "confirmation_lag_days_median": "first confirmation − PO date over items ordered in the period; median",
+    "confirmation_lag_days_median": "first confirmation − PO date over items ordered in the period; median "
+                                    "(a confirmation dates from SAP's date, else from the day it was first seen)",
     "action_closure_pct": "actions closed by their due date ÷ actions due in the period (cancelled left out)",
 }
 
@@ -72,6 +73,7 @@ def explain_confirmations(items: list[OrderedItem], as_of: date, confirm_days: i
         known = item.first_confirmed_on if item.first_confirmed_on and item.first_confirmed_on <= as_of else None
         lag = (known - item.order_date).days if known else None
         rows.append({"po": item.po_id, "item": item.item_id, "ordered": item.order_date, "first_confirmed": known,
+                     "date_from": item.confirmed_date_from if known else None,
                      "lag_days": lag, "within_confirm_days": lag is not None and lag <= confirm_days})
     return rows
 

@@ -33,6 +33,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
         return []
     ids = [order.id for order in orders]
     before = _order_footprint(connection, ids)
+    first_seen = _confirmations_first_seen(connection, ids)
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
          "changed_at": o.changed_at.astimezone(timezone.utc)} for o in orders], ["po_id"])
@@ -46,14 +47,31 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
                           "price_unit": item.price_unit})
             lines.extend({"po_id": order.id, "item_id": item.id, "line_id": line.id, "due_date": line.due,
                           "quantity": line.quantity} for line in item.schedule_lines)
-            confs.extend({"po_id": order.id, "item_id": item.id, "seq": n, "confirmed_on": c.confirmed_on,
-                          "due_date": c.due, "quantity": c.quantity} for n, c in enumerate(item.confirmations, 1))
+            confs.extend({"po_id": order.id, "item_id": item.id, "seq": n, "confirmation_id": c.id,
+                          "processing_type": c.processing_type, "confirmed_on": c.confirmed_on,
+                          "first_seen_on": first_seen.get((order.id, item.id, _confirmation_key(c.id, n)))
+                          or c.seen_on or c.confirmed_on, "due_date": c.due, "quantity": c.quantity}
+                         for n, c in enumerate(item.confirmations, 1))
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         if rows:
             connection.execute(table.insert(), rows)
     after = _order_footprint(connection, ids)
     mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
     return []
+
+
+def _confirmation_key(confirmation_id: str | None, seq: int) -> str:
+    """SAP's confirmation id; a confirmation without one is known by its position."""
+    return confirmation_id if confirmation_id is not None else f"#{seq}"
+
+
+def _confirmations_first_seen(connection: Connection, po_ids: list[str]) -> dict[tuple[str, str, str], date]:
+    """When each stored confirmation of these orders was first seen: kept when its order is stored again."""
+    c = confirmations.c
+    rows = connection.execute(select(c.po_id, c.item_id, c.confirmation_id, c.seq, c.first_seen_on)
+                              .where(c.po_id.in_(po_ids)))
+    return {(po_id, item_id, _confirmation_key(confirmation_id, seq)): seen
+            for po_id, item_id, confirmation_id, seq, seen in rows}
 
 
 class Footprint(NamedTuple):
@@ -206,20 +224,31 @@ def _within(spans: dict[str, list[tuple[date, date]]], vendor: ColumnElement, da
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date,
                   supplier_id: str | None = None) -> list[OrderedItem]:
-    """PO items ordered in `[ordered_from, as_of]`, with their first confirmation (whenever it was made)."""
-    first_confirmation = (select(confirmations.c.po_id, confirmations.c.item_id,
-                                 func.min(confirmations.c.confirmed_on).label("first_confirmed_on"))
-                          .group_by(confirmations.c.po_id, confirmations.c.item_id).subquery())
+    """PO items ordered in `[ordered_from, as_of]`, with their first confirmation (whenever it was made).
+
+    A confirmation counts from the date SAP sent for it, else from the day srm-bridge first saw it.
+    """
+    c = confirmations.c
+    first_confirmation = (select(c.po_id, c.item_id,
+                                 func.min(func.coalesce(c.confirmed_on, c.first_seen_on)).label("first_confirmed_on"),
+                                 func.min(c.confirmed_on).label("first_sap_date"))
+                          .group_by(c.po_id, c.item_id).subquery())
     rows = connection.execute(
         select(purchase_orders.c.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material,
                purchase_orders.c.order_date, po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit,
-               first_confirmation.c.first_confirmed_on)
+               first_confirmation.c.first_confirmed_on, first_confirmation.c.first_sap_date)
         .join(purchase_orders, purchase_orders.c.po_id == po_items.c.po_id)
         .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
                    & (first_confirmation.c.item_id == po_items.c.item_id))
         .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of,
                purchase_orders.c.vendor_id == supplier_id if supplier_id else true()))
-    return [OrderedItem(*row) for row in rows]
+    return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
+
+
+def _dated_by(first: date | None, sap_date: date | None) -> str | None:
+    if first is None:
+        return None
+    return "SAP" if sap_date == first else "first seen"
 
 
 def actions_due(connection: Connection, due_from: date, as_of: date, supplier_id: str | None = None) -> list[ActionDue]:

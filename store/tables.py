@@ -60,7 +60,10 @@ confirmations = Table(
     Column("po_id", String(20), primary_key=True),
     Column("item_id", String(10), primary_key=True),
     Column("seq", Integer, primary_key=True),
-    Column("confirmed_on", Date, nullable=False),
+    Column("confirmation_id", String(10)),  # SAP's, unique within the item: how a re-read finds first_seen_on
+    Column("processing_type", String(4)),
+    Column("confirmed_on", Date),  # a date SAP sent
+    Column("first_seen_on", Date, nullable=False),  # the order's last change in the answer that first carried it
     Column("due_date", Date),
     Column("quantity", Quantity, nullable=False),
 )

@@ -116,6 +116,7 @@ class _Builder:
             return
         po = str(self.next_po)
         self.next_po += 1
+        confirmed_on = order_date + timedelta(days=rng.choice((1, 1, 2, 3, 6)))  # the supplier acknowledges the order
         items = []
         for item_index in range(rng.choice((1, 1, 2, 3))):
             item_id = f"{(item_index + 1) * 10:05d}"
@@ -131,7 +132,6 @@ class _Builder:
             base_price = Decimal(10 + (int(supplier.vendor) + item_index) % 40)
             price_unit = rng.choice((1, 1, 1, 100))
             price = (base_price * price_unit * Decimal(rng.choice(("1.00", "1.00", "1.02", "0.98")))).quantize(Decimal("0.01"))
-            confirmed_on = order_date + timedelta(days=rng.choice((1, 1, 2, 3, 6)))
             confirmations = [{"date": confirmed_on.isoformat(), "due": lines[0]["due"], "quantity": str(quantity)}] \
                 if confirmed_on <= self.as_of else []
             items.append({

@@ -10,7 +10,7 @@ from sandbox.faults import Faults
 from sandbox.generator import generate_salesforce, generate_sap
 from sandbox.salesforce_server import SalesforceStandIn
 from sandbox.sap_bapi_server import SapBapiStandIn
-from sandbox.sap_server import PATH, SapStandIn
+from sandbox.sap_server import SapStandIn
 
 
 def load_dataset(path: Path, key: str) -> dict:
@@ -30,11 +30,17 @@ def salesforce_dataset(data: Path | None, suppliers: int, seed: int, as_of: date
 
 def start_sap(dataset: dict, port: int = 0, user: str | None = "SRM_BRIDGE", password: str = "sandbox",
               client: str = "100", faults: Faults | None = None, background: bool = True,
-              tls_dir: Path | None = None) -> tuple[http.RunningServer, SapStandIn]:
+              tls_dir: Path | None = None, **flavour) -> tuple[http.RunningServer, SapStandIn]:
     """Over HTTP with basic auth; with `tls_dir`, over HTTPS, and with `user=None` a client certificate
-    issued by that folder's CA (`tls.client_certificate`) is what authenticates."""
-    app = SapStandIn(dataset, user=user, password=password, client=client, faults=faults)
-    return http.start(app, port=port, tls=_sap_tls(tls_dir, user), path=PATH, background=background), app
+    issued by that folder's CA (`tls.client_certificate`) is what authenticates. The server's `url` is
+    its base; `sap_endpoints` gives each service's endpoint. `flavour`: see `SapStandIn`."""
+    app = SapStandIn(dataset, user=user, password=password, client=client, faults=faults, **flavour)
+    return http.start(app, port=port, tls=_sap_tls(tls_dir, user), background=background), app
+
+
+def sap_endpoints(server: http.RunningServer, app: SapStandIn) -> dict[str, dict[str, str]]:
+    """The stand-in's services shaped as the `sap` settings that reach them."""
+    return {stream: {"url": url} for stream, url in app.urls(server.url).items()}
 
 
 def _sap_tls(tls_dir: Path | None, user: str | None) -> ssl.SSLContext | None:

@@ -9,13 +9,14 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
-from config.sap_mapping import DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
+from config.sap_mapping import DEFAULT_TIME_ZONES, DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
 from config.strict import ENV_PREFIX, ConfigError, StrictModel, check_environment, describe
 from config.urls import check_broker_url, check_database_url
 
@@ -63,7 +64,8 @@ class RemoteSettings(StrictModel):
 
 
 class SapSettings(RemoteSettings):
-    url: str = "http://127.0.0.1:8091/sap/bc/srt/scs/sap/srm_bridge"
+    url: str | None = Field(None, description="The endpoint of a service that offers both queries; "
+                                              "sap.purchase_orders.url and sap.goods_movements.url win over it.")
     user: str | None = "SRM_BRIDGE"
     password: SecretStr = SecretStr("sandbox")
     client_cert: Path | None = Field(None, description="PEM client certificate (with its key, or see client_key).")
@@ -71,11 +73,24 @@ class SapSettings(RemoteSettings):
     client: str = "100"
     page_size: int = Field(500, ge=1, le=10_000)
     connect_timeout_s: float = Field(10, gt=0)
-    operation_timeout_s: float = Field(60, gt=0)
+    operation_timeout_s: float = Field(60, gt=0, description="Bounds a whole exchange: connect, send, every byte of the answer.")
+    max_response_mb: float = Field(64, gt=0, description="Largest answer, counted decompressed; larger fails the stream.")
+    time_zones: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_TIME_ZONES), description=(
+        "SAP time zone codes (timeZoneCode of a LOCAL_DateTime) as IANA zones; added to the defaults."))
     max_field_chars: int = Field(255, ge=16, description="Longer values are refused with their record.")
     units: list[str] = Field(default_factory=lambda: list(DEFAULT_UNITS))
     purchase_orders: PurchaseOrderMapping = PurchaseOrderMapping()
     goods_movements: GoodsMovementMapping = GoodsMovementMapping()
+
+    @field_validator("time_zones")
+    @classmethod
+    def _known_zones(cls, zones: dict[str, str]) -> dict[str, str]:
+        for code, name in zones.items():
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{code}: {name!r} is not an IANA time zone") from None
+        return {**DEFAULT_TIME_ZONES, **zones}
 
     @model_validator(mode="after")
     def _has_credentials(self) -> "SapSettings":

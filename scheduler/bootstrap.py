@@ -47,7 +47,7 @@ class App:
         """Fresh connectors for one run; `cancel` ends their waits and retries when the run must stop."""
         built = Sources()
         if "sap" in sources:
-            built.streams += sap_streams(SapConnector(self.settings.sap, cancel), self.settings)
+            built.streams += sap_streams(SapConnector(self.settings.sap, cancel, self.settings.timezone), self.settings)
         if "salesforce" in sources:
             built.salesforce = SalesforceClient(self.settings.salesforce, cancel)
             built.streams += salesforce_streams(SalesforceConnector(built.salesforce), self.settings)

@@ -93,8 +93,9 @@ def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: i
             user: str, password: str, client_id: str, client_secret: str, tls_dir: Path | None, fail_rate: float,
             latency_ms: int, timeout_rate: float, stall_s: float, fault_on_page: int | None, profile: str,
             style: str, date_format: str, return_error_on: int | None, token_ttl: float, api_budget: int) -> None:
-    """Serve a stand-in in the foreground; its URL is the first line printed. SAP bapi: the endpoints of
-    BAPI_GOODSMVT_GETITEMS, BAPI_PO_GETITEMS and BAPI_PO_GETDETAIL1, one a line."""
+    """Serve a stand-in in the foreground. SAP: the purchase-order and goods-movement service URLs, one a
+    line (bapi: the endpoints of BAPI_GOODSMVT_GETITEMS, BAPI_PO_GETITEMS and BAPI_PO_GETDETAIL1);
+    Salesforce: its URL, then its CA file."""
     from sandbox.faults import Faults
     from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap, start_sap_bapi
     day = as_date(as_of) or date.today()
@@ -106,9 +107,11 @@ def sandbox(system: str, port: int, data: Path | None, suppliers: int, months: i
         for url in app.urls(server.url).values():
             click.echo(url)
     elif system == "sap":
-        server, _ = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, faults=faults,
-                              background=False)
-        click.echo(server.url)
+        server, app = start_sap(sap_dataset(data, suppliers, months, seed, day), port, user, password, faults=faults,
+                                background=False)
+        urls = app.urls(server.url)
+        click.echo(urls["purchase_orders"])
+        click.echo(urls["goods_movements"])
     else:
         server, _, ca_path = start_salesforce(salesforce_dataset(data, suppliers, seed, day), port, tls_dir,
                                               client_id, client_secret, token_ttl_s=token_ttl, faults=faults,

@@ -39,20 +39,22 @@ def run_demo(loaded: Settings, suppliers: int, months: int, seed: int, sap_data:
     if note:
         click.echo(note)
     base = demo_workdir.demo_settings(loaded, workdir)
-    sap_server, _ = start_sap(sap_dataset(sap_data, suppliers, months, seed, as_of),
-                              user=base.sap.user, password=base.sap.password.get_secret_value(), client=base.sap.client)
+    sap_server, sap_app = start_sap(sap_dataset(sap_data, suppliers, months, seed, as_of), user=base.sap.user,
+                                    password=base.sap.password.get_secret_value(), client=base.sap.client)
     sf_server, _, ca_path = start_salesforce(salesforce_dataset(salesforce_data, suppliers, seed, as_of),
                                              tls_dir=workdir / "tls", client_id=base.salesforce.client_id,
                                              client_secret=base.salesforce.client_secret.get_secret_value())
     try:
         settings = base.model_copy(update={
-            "sap": base.sap.model_copy(update={"url": sap_server.url, "settle_seconds": 0}),
+            "sap": base.sap.model_copy(update={"settle_seconds": 0, **{
+                stream: getattr(base.sap, stream).model_copy(update={"url": url})
+                for stream, url in sap_app.urls(sap_server.url).items()}}),
             "salesforce": base.salesforce.model_copy(update={"login_url": sf_server.url, "verify": str(ca_path),
                                                              "settle_seconds": 0}),
         })
         app = open_app(settings=settings)
         settings_file = demo_workdir.write_settings_file(base, workdir)
-        click.echo(f"SAP stand-in        {sap_server.url}")
+        click.echo(f"SAP stand-in        {sap_server.url} (one service per endpoint)")
         click.echo(f"Salesforce stand-in {sf_server.url} (CA {ca_path})")
         report = sync_job(app, ["sap", "salesforce"], full=True)
         for result in report.streams:

@@ -1,7 +1,7 @@
 """Cursors, the sync run log and the quarantine."""
 from datetime import datetime
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from domain.records import Rejected
 from store.records import utc
@@ -15,6 +15,14 @@ def read_cursor(connection: Connection, stream: str) -> datetime | None:
 
 def write_cursor(connection: Connection, stream: str, position: datetime, now: datetime) -> None:
     upsert(connection, sync_cursors, [{"stream": stream, "position": position, "updated_at": now}], ["stream"])
+
+
+def restore_cursor(connection: Connection, stream: str, position: datetime | None, now: datetime) -> None:
+    """Put a cursor back where a run found it (no cursor: none)."""
+    if position is None:
+        connection.execute(delete(sync_cursors).where(sync_cursors.c.stream == stream))
+    else:
+        write_cursor(connection, stream, position, now)
 
 
 def start_run(connection: Connection, run_id: str, stream: str, started_at: datetime,

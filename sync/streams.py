@@ -17,7 +17,15 @@ from sqlalchemy import Connection, Engine
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError, LimitExceeded, Stopped
 from domain.records import Page, Rejected
-from store.sync_state import count_page, finish_run, quarantine_records, read_cursor, start_run, write_cursor
+from store.sync_state import (
+    count_page,
+    finish_run,
+    quarantine_records,
+    read_cursor,
+    restore_cursor,
+    start_run,
+    write_cursor,
+)
 
 log = logging.getLogger("srm_bridge.sync")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -56,7 +64,13 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
          since: datetime | None = None, cancel: Cancel | None = None, on_page: PageHook | None = None) -> StreamResult:
     """Read `[cursor − overlap, now − settle)` page by page; each page commits with its cursor.
 
-    `cancel` ends the pull after the page in hand is committed, and bounds it by `stream.timeout_s`.
+    The cursor follows the largest change time stored only while pages come in change-time order.
+    From the first page that does not (`Page.ordered` false), it goes back to where the run found it
+    and moves only once the whole window is read: a failure then re-reads the window, never skips it.
+    A record the store refuses for now (`Rejected.waits`: a reversal read before its original) is
+    stored again once the window is read, and quarantined only if it is refused again; the cursor
+    then waits for the window's end too. `cancel` ends the pull after the page in hand is committed,
+    and bounds it by `stream.timeout_s`.
     """
     cancel = cancel or Cancel()
     result = StreamResult(stream.name)
@@ -71,13 +85,16 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
             row_id = start_run(connection, run_id, stream.name, now, (lower, upper))
         over_time = (f"{stream.name} ran longer than {stream.source}.stream_timeout_s={stream.timeout_s:g}; "
                      "its cursor stays at the last committed page") if stream.timeout_s else ""
+        position, waiting = _Position(stream.name, cursor, upper), []
         with _progress(result, run_id, started), cancel.deadline(stream.timeout_s, over_time), \
                 closing(stream.fetch(lower, upper)) as pages:
             for page in pages:
-                counts = _store_page(engine, stream, run_id, row_id, page, cursor, upper, now, result)
+                counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
                 if on_page:
                     on_page(stream.name, *counts)
                 cancel.check()
+        if waiting:
+            _store_waiting(engine, stream, run_id, row_id, waiting, now, result)
         with engine.begin() as connection:
             write_cursor(connection, stream.name, max(filter(None, (cursor, upper))), now)
             finish_run(connection, row_id, datetime.now(timezone.utc), "succeeded")
@@ -98,21 +115,56 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
     return result
 
 
-def _store_page(engine: Engine, stream: Stream, run_id: str, row_id: int, page: Page, cursor: datetime | None,
-                upper: datetime, now: datetime, result: StreamResult) -> tuple[int, int, int]:
-    """One transaction: the page's records, its quarantine, its cursor and its count on the run row."""
+@dataclass
+class _Position:
+    """The cursor during a pull: it follows the pages only while they come in change-time order."""
+
+    stream: str
+    found: datetime | None  # where the run found it
+    upper: datetime
+    in_order: bool = True
+    moved: bool = False
+
+    def after(self, connection: Connection, page: Page, waits: bool, now: datetime) -> None:
+        if self.in_order and (not page.ordered or waits):
+            self.in_order = False
+            if self.moved:
+                restore_cursor(connection, self.stream, self.found, now)
+        elif self.in_order and page.cursor is not None:
+            write_cursor(connection, self.stream, max(filter(None, (self.found, min(page.cursor, self.upper)))), now)
+            self.moved = True
+
+
+def _store_page(engine: Engine, stream: Stream, run_id: str, row_id: int, page: Page, position: _Position,
+                waiting: list, now: datetime, result: StreamResult) -> tuple[int, int, int]:
+    """One transaction: the page's records, its quarantine, its cursor and its count on the run row; the records
+    the store can take only later are added to `waiting`."""
     with engine.begin() as connection:
-        rejected = page.rejected + stream.store(connection, page.records)
+        refused = stream.store(connection, page.records)
+        later = {r.key for r in refused if r.waits}
+        waiting += [record for record in page.records if record.key in later]
+        rejected = page.rejected + [r for r in refused if not r.waits]
         quarantine_records(connection, run_id, stream.name, rejected, now)
-        if page.cursor is not None:
-            write_cursor(connection, stream.name, max(filter(None, (cursor, min(page.cursor, upper)))), now)
+        position.after(connection, page, bool(later), now)
         pulled = len(page.records) + len(page.rejected)
-        count_page(connection, row_id, pulled, pulled - len(rejected), len(rejected))
+        stored = pulled - len(rejected) - len(later)
+        count_page(connection, row_id, pulled, stored, len(rejected))
     result.pages += 1
     result.pulled += pulled
-    result.stored += pulled - len(rejected)
+    result.stored += stored
     result.quarantined += len(rejected)
-    return pulled, pulled - len(rejected), len(rejected)
+    return pulled, stored, len(rejected)
+
+
+def _store_waiting(engine: Engine, stream: Stream, run_id: str, row_id: int, waiting: list, now: datetime,
+                   result: StreamResult) -> None:
+    """The records that waited for the end of the window: stored now, or quarantined with the store's reason."""
+    with engine.begin() as connection:
+        rejected = [r.model_copy(update={"waits": False}) for r in stream.store(connection, waiting)]
+        quarantine_records(connection, run_id, stream.name, rejected, now)
+        count_page(connection, row_id, 0, len(waiting) - len(rejected), len(rejected), pages=0)
+    result.stored += len(waiting) - len(rejected)
+    result.quarantined += len(rejected)
 
 
 def _finish_quietly(engine: Engine, row_id: int, result: StreamResult) -> None:

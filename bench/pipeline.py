@@ -23,11 +23,12 @@ AS_OF = date(2026, 6, 30)
 STAGES = ("sync", "score", "publish")
 
 
-def run_pipeline(folder: Path, sap_url: str, salesforce: list[str], full: bool) -> dict[str, tuple[int, float]]:
+def run_pipeline(folder: Path, sap_urls: list[str], salesforce: list[str], full: bool) -> dict[str, tuple[int, float]]:
     """Sync, score and publish; per stage, what it handled (records pulled, supplier-months tallied, events sent)
     and its seconds."""
     settings = load_settings(database={"url": f"sqlite:///{folder / 'bench.db'}"}, broker={"folder": folder / "broker"},
-                             sap={"url": sap_url, "settle_seconds": 0},
+                             sap={"purchase_orders": {"url": sap_urls[0]}, "goods_movements": {"url": sap_urls[1]},
+                                  "settle_seconds": 0},
                              salesforce={"login_url": salesforce[0], "verify": salesforce[1], "settle_seconds": 0})
     started = time.perf_counter()
     app = open_app(settings=settings)
@@ -60,11 +61,11 @@ def full_then_incremental(dataset: dict, salesforce: list[str], since: date | No
     with tempfile.TemporaryDirectory() as workdir:
         folder = Path(workdir)
         (folder / "sap.json").write_text(json.dumps(dataset))
-        with stand_in("sap", "--data", str(folder / "sap.json")) as (sap_url,):
-            full = run_pipeline(folder, sap_url, salesforce, full=True)
+        with stand_in("sap", "--data", str(folder / "sap.json")) as sap_urls:
+            full = run_pipeline(folder, sap_urls, salesforce, full=True)
         (folder / "sap-changed.json").write_text(json.dumps(touch_one_percent(dataset, since)))
-        with stand_in("sap", "--data", str(folder / "sap-changed.json")) as (sap_url,):
-            incremental = run_pipeline(folder, sap_url, salesforce, full=False)
+        with stand_in("sap", "--data", str(folder / "sap-changed.json")) as sap_urls:
+            incremental = run_pipeline(folder, sap_urls, salesforce, full=False)
     return full, incremental
 
 

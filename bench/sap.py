@@ -23,21 +23,20 @@ from connectors.sap import SapConnector
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
 PO_QUERY = """<soap-env:Envelope xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"
- xmlns:n0="http://sap.com/xi/APPL/SE/Global"><soap-env:Body><n0:PurchaseOrderERPByElementsQuery_sync>
- <QueryProcessingConditions><QueryHitsMaximumNumberValue>{size}</QueryHitsMaximumNumberValue>{after}
- </QueryProcessingConditions></n0:PurchaseOrderERPByElementsQuery_sync></soap-env:Body></soap-env:Envelope>"""
+ xmlns:n0="http://sap.com/xi/SAPGlobal20/Global"><soap-env:Body><n0:PurchaseOrderERPByElementsQuery_sync>
+ <PurchaseOrderSelectionByElements/><ProcessingConditions><QueryHitsMaximumNumberValue>{size}</QueryHitsMaximumNumberValue>
+ <QueryHitsUnlimitedIndicator>false</QueryHitsUnlimitedIndicator>{after}</ProcessingConditions>
+ </n0:PurchaseOrderERPByElementsQuery_sync></soap-env:Body></soap-env:Envelope>"""
 COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "srm-bridge"
 
 
 @contextmanager
 def stand_in(system: str, *options: str) -> Iterator[list[str]]:
-    """`srm-bridge sandbox SYSTEM …` in its own process; yields what it prints first (URL, then the CA file)."""
+    """`srm-bridge sandbox SYSTEM …` in its own process; yields the two lines it prints first (SAP: its two
+    service URLs; Salesforce: its URL, then its CA file)."""
     process = subprocess.Popen([COMMAND, "sandbox", system, *options], stdout=subprocess.PIPE, text=True)
     try:
-        lines = [process.stdout.readline().strip()]
-        if system == "salesforce":
-            lines.append(process.stdout.readline().strip().removeprefix("CA "))
-        yield lines
+        yield [process.stdout.readline().strip(), process.stdout.readline().strip().removeprefix("CA ")]
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -45,9 +44,10 @@ def stand_in(system: str, *options: str) -> Iterator[list[str]]:
 
 @contextmanager
 def sap_stand_in(suppliers: int, months: int) -> Iterator[str]:
+    """The purchase-order service's URL."""
     with stand_in("sap", "--suppliers", str(suppliers), "--months", str(months), "--seed", "1",
-                  "--as-of", "2026-06-30") as (url,):
-        yield url
+                  "--as-of", "2026-06-30") as (purchase_orders, _):
+        yield purchase_orders
 
 
 def raw_extract(url: str, page_size: int) -> int:
@@ -74,7 +74,7 @@ def raw_extract(url: str, page_size: int) -> int:
 
 def connector_extract(url: str, page_size: int) -> int:
     """Schedule lines delivered as domain records by the connector; pages are dropped once counted."""
-    connector = SapConnector(SapSettings(url=url, page_size=page_size))
+    connector = SapConnector(SapSettings(purchase_orders={"url": url}, page_size=page_size))
     return sum(len(item.schedule_lines) for page in connector.purchase_orders(SINCE, UNTIL)
                for order in page.records for item in order.items)
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from config import load_settings
 from scheduler.bootstrap import App
 from sandbox.generator import generate_salesforce, generate_sap
-from sandbox.serve import start_salesforce, start_sap
+from sandbox.serve import sap_endpoints, start_salesforce, start_sap
 from store.outbox import events
 from store.scorecards import load_scorecards
 from store.sync_state import read_cursor, recent_runs
@@ -25,14 +25,14 @@ def stand_ins(tmp_path):
     sap_data = generate_sap(3, 4, seed=5, as_of=AS_OF)
     sap_server, sap_app = start_sap(sap_data)
     sf_server, _, ca = start_salesforce(generate_salesforce(3, seed=5, as_of=AS_OF), tls_dir=tmp_path / "ca")
-    yield sap_data, sap_app, sap_server.url, sf_server.url, ca
+    yield sap_data, sap_app, sap_endpoints(sap_server, sap_app), sf_server.url, ca
     sap_server.stop()
     sf_server.stop()
 
 
 def app_for(engine, stand_ins) -> App:
-    _, _, sap_url, sf_url, ca = stand_ins
-    settings = load_settings(sap={"url": sap_url, "page_size": 25, "retry_initial_s": 0},
+    _, _, sap_services, sf_url, ca = stand_ins
+    settings = load_settings(sap={**sap_services, "page_size": 25, "retry_initial_s": 0},
                              salesforce={"login_url": sf_url, "verify": str(ca), "retry_initial_s": 0})
     return App(settings=settings, engine=engine)
 

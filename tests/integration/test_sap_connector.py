@@ -3,13 +3,15 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
+import requests
+from lxml import etree
 
 from config.settings import SapSettings
-from connectors.errors import AuthError, RemoteFault, TransientError
+from connectors.errors import AuthError, ConnectorError, RemoteFault, TransientError
 from connectors.sap import SapConnector
 from sandbox.faults import Faults
 from sandbox.generator import generate_sap
-from sandbox.serve import start_sap
+from sandbox.serve import sap_endpoints, start_sap
 from sandbox.tls import client_certificate
 
 SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, tzinfo=timezone.utc)
@@ -23,7 +25,7 @@ def sap():
     def start(dataset=DATASET, faults=None, **settings):
         server, app = start_sap(dataset, faults=faults)
         servers.append(server)
-        options = {"url": server.url, "page_size": 7, "retry_initial_s": 0, **settings}
+        options = {**sap_endpoints(server, app), "page_size": 7, "retry_initial_s": 0, **settings}
         return SapConnector(SapSettings(**options)), app
 
     yield start
@@ -44,7 +46,10 @@ def test_full_pull_equals_the_dataset(sap):
         assert [(i.id, i.quantity, i.net_price, i.price_unit) for i in order.items] == [
             (i["id"], Decimal(i["quantity"]), Decimal(i["net_price"]), i["price_unit"]) for i in raw["items"]]
         assert [(l.id, l.due.isoformat()) for i in order.items for l in i.schedule_lines] == [
-            (l["id"], l["due"]) for i in raw["items"] for l in i["schedule_lines"]]
+            (l["id"], l["due"]) for i in raw["items"] for l in i["schedule_lines"]]  # plant-local dates, not UTC's
+        assert [(c.quantity, c.due.isoformat(), c.seen_on.isoformat(), c.confirmed_on) for i in order.items
+                for c in i.confirmations] == [(Decimal(c["quantity"]), c["due"], c["date"], None)
+                                              for i in raw["items"] for c in i["confirmations"]]
     movements = [m for page in connector.goods_movements(SINCE, UNTIL) for m in page.records]
     assert sorted(m.key for m in movements) == sorted(
         f"{m['document']}/{m['year']}/{m['line']}" for m in DATASET["goods_movements"])
@@ -55,7 +60,9 @@ def test_window_selects_by_change_time(sap):
     connector, _ = sap()
     lower, upper = datetime(2026, 5, 1, tzinfo=timezone.utc), datetime(2026, 6, 1, tzinfo=timezone.utc)
     ids = {po.id for page in connector.purchase_orders(lower, upper) for po in page.records}
-    expected = {po["id"] for po in DATASET["purchase_orders"] if "2026-05-01" <= po["changed_at"] < "2026-06-01"}
+    changed = {po["id"]: max([po["changed_at"][:10]] + [c["date"] for i in po["items"] for c in i["confirmations"]])
+               for po in DATASET["purchase_orders"]}  # confirming an order changes it
+    expected = {po_id for po_id, day in changed.items() if "2026-05-01" <= day < "2026-06-01"}
     assert ids == expected and ids
 
 
@@ -116,18 +123,74 @@ def test_stalled_requests_time_out_and_are_retried(sap):
 
 
 def test_client_certificate_over_https(tmp_path):
-    server, _ = start_sap(DATASET, user=None, tls_dir=tmp_path / "tls")
+    server, app = start_sap(DATASET, user=None, tls_dir=tmp_path / "tls")
+    services = sap_endpoints(server, app)
     try:
         ca = tmp_path / "tls" / "ca.pem"
-        with_cert = SapConnector(SapSettings(url=server.url, user=None, client_cert=client_certificate(ca),
+        with_cert = SapConnector(SapSettings(**services, user=None, client_cert=client_certificate(ca),
                                              verify=str(ca), page_size=50))
         assert sum(len(page.records) for page in with_cert.purchase_orders(SINCE, UNTIL)) == len(
             DATASET["purchase_orders"])
-        without = SapConnector(SapSettings(url=server.url, verify=str(ca), max_attempts=3))
+        without = SapConnector(SapSettings(**services, verify=str(ca), max_attempts=3))
         with pytest.raises(AuthError, match="TLS handshake"):
             list(without.purchase_orders(SINCE, UNTIL))
-        untrusted = SapConnector(SapSettings(url=server.url, user=None, client_cert=client_certificate(ca)))
+        untrusted = SapConnector(SapSettings(**services, user=None, client_cert=client_certificate(ca)))
         with pytest.raises(AuthError, match="CERTIFICATE_VERIFY_FAILED"):
             list(untrusted.purchase_orders(SINCE, UNTIL))
+    finally:
+        server.stop()
+
+
+def test_the_request_carries_the_range_row_codes_and_paging_conditions(sap):
+    connector, app = sap()
+    lower, upper = datetime(2026, 5, 1, tzinfo=timezone.utc), datetime(2026, 6, 1, 12, 30, 0, 250000, tzinfo=timezone.utc)
+    pages = list(connector.purchase_orders(lower, upper))
+    first, second = (etree.fromstring(body) for body in list(app.received)[:2])
+    query = first.find("{*}Body/{http://sap.com/xi/SAPGlobal20/Global}PurchaseOrderERPByElementsQuery_sync")
+    row = query.find("PurchaseOrderSelectionByElements/SelectionByLastChangeDateTime")
+    assert [(child.tag, child.text) for child in row] == [
+        ("InclusionExclusionCode", "I"), ("IntervalBoundaryTypeCode", "2"),
+        ("LowerBoundaryDateTime", "2026-05-01T00:00:00Z"), ("UpperBoundaryDateTime", "2026-06-01T12:30:00.250000Z")]
+    conditions = query.find("ProcessingConditions")
+    assert [(child.tag, child.text) for child in conditions] == [
+        ("QueryHitsMaximumNumberValue", "7"), ("QueryHitsUnlimitedIndicator", "false")]
+    assert second.findtext(".//ProcessingConditions/LastReturnedObjectID") == pages[0].records[-1].id
+
+
+def test_goods_movements_are_read_from_their_own_endpoint(sap):
+    connector, app = sap()
+    connector.settings.purchase_orders.url = "http://127.0.0.1:9/nowhere"
+    movements = [m for page in connector.goods_movements(SINCE, UNTIL) for m in page.records]
+    assert len(movements) == len(DATASET["goods_movements"])
+    assert all(b"MaterialDocumentERPByElementsQuery_sync" in body for body in app.received)
+
+
+def test_one_url_for_both_services_names_the_missing_operation():
+    """`sap.url` is the fallback for both; an ES endpoint serves one query, and the error says which setting to set."""
+    server, app = start_sap(DATASET)
+    try:
+        url = app.urls(server.url)["purchase_orders"]
+        connector = SapConnector(SapSettings(url=url, max_attempts=1))
+        assert sum(len(page.records) for page in connector.purchase_orders(SINCE, UNTIL)) == len(DATASET["purchase_orders"])
+        with pytest.raises(RemoteFault, match="no SOAP 1.1 operation MaterialDocumentERPByElementsQueryResponse_In "
+                                              r"\(check sap.goods_movements.operation"):
+            list(connector.goods_movements(SINCE, UNTIL))
+    finally:
+        server.stop()
+
+
+def test_an_endpoint_is_required():
+    with pytest.raises(ConnectorError, match=r"set sap.goods_movements.url \(or sap.url\)"):
+        list(SapConnector(SapSettings()).goods_movements(SINCE, UNTIL))
+
+
+def test_a_wsdl_file_shipped_by_the_customer(tmp_path):
+    server, app = start_sap(DATASET)
+    try:
+        urls = app.urls(server.url)
+        wsdl = tmp_path / "purchase_orders.wsdl"
+        wsdl.write_bytes(requests.get(f"{urls['purchase_orders']}?wsdl", timeout=10).content)
+        from_file = SapConnector(SapSettings(purchase_orders={"wsdl": wsdl}, page_size=50))  # its address: the WSDL's
+        assert sum(len(page.records) for page in from_file.purchase_orders(SINCE, UNTIL)) == len(DATASET["purchase_orders"])
     finally:
         server.stop()

@@ -13,12 +13,10 @@ import pytest
 from sqlalchemy import select, text
 
 from config import load_settings
-from config.sap_mapping import PurchaseOrderMapping
-from connectors.sap_records import PurchaseOrderReader
-from lxml import etree
 from sandbox.faults import Faults
 from sandbox.generator import generate_sap
-from sandbox.serve import start_sap
+from sandbox.sap_render import last_change
+from sandbox.serve import sap_endpoints, start_sap
 from scheduler.bootstrap import App
 from store.db import create_engine_for
 from store.sync_state import quarantined, read_cursor, recent_runs
@@ -34,7 +32,7 @@ TABLES = (purchase_orders, po_items, schedule_lines, confirmations, goods_moveme
 def stand_in():
     dataset = generate_sap(6, 6, seed=9, as_of=AS_OF)
     server, app = start_sap(dataset)
-    yield dataset, app, server.url
+    yield dataset, app, sap_endpoints(server, app)
     server.stop()
 
 
@@ -43,21 +41,22 @@ def snapshot(engine) -> dict[str, list[tuple]]:
         return {t.name: sorted(tuple(row) for row in connection.execute(select(t))) for t in TABLES}
 
 
-def sync_command(db: Path, url: str, *args: str) -> subprocess.Popen:
+def sync_command(db: Path, services: dict, *args: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SRM_BRIDGE_")}
-    env.update({"SRM_BRIDGE_DATABASE__URL": f"sqlite:///{db}", "SRM_BRIDGE_SAP__URL": url,
-                "SRM_BRIDGE_SAP__PAGE_SIZE": "5", "SRM_BRIDGE_SAP__SETTLE_SECONDS": "0"})
+    env.update({"SRM_BRIDGE_DATABASE__URL": f"sqlite:///{db}", "SRM_BRIDGE_SAP__PAGE_SIZE": "5",
+                "SRM_BRIDGE_SAP__SETTLE_SECONDS": "0",
+                **{f"SRM_BRIDGE_SAP__{stream.upper()}__URL": service["url"] for stream, service in services.items()}})
     return subprocess.Popen([COMMAND, "sync", "--source", "sap", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 
 
 def test_a_killed_pull_resumes_to_the_same_database_as_an_uninterrupted_one(stand_in, tmp_path):
-    _, app, url = stand_in
-    assert sync_command(tmp_path / "straight.db", url).wait(timeout=120) == 0
+    _, app, services = stand_in
+    assert sync_command(tmp_path / "straight.db", services).wait(timeout=120) == 0
 
     app.faults.latency_ms = 100
     killed_db = tmp_path / "killed.db"
-    victim = sync_command(killed_db, url)
+    victim = sync_command(killed_db, services)
     engine = create_engine_for(f"sqlite:///{killed_db}")
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -73,10 +72,10 @@ def test_a_killed_pull_resumes_to_the_same_database_as_an_uninterrupted_one(stan
     partial = snapshot(engine)
     assert 0 < len(partial["purchase_orders"]) < len(snapshot(create_engine_for(f"sqlite:///{tmp_path / 'straight.db'}"))["purchase_orders"])
     with engine.connect() as connection:
-        assert read_cursor(connection, "sap.purchase_orders") is not None  # the committed pages' cursor
+        assert read_cursor(connection, "sap.purchase_orders") is None  # SAP pages by id: no cursor before the end
 
     app.faults.latency_ms = 0
-    resumed = sync_command(killed_db, url)
+    resumed = sync_command(killed_db, services)
     assert resumed.wait(timeout=120) == 0, resumed.stderr.read()
     assert snapshot(engine) == snapshot(create_engine_for(f"sqlite:///{tmp_path / 'straight.db'}"))
     with engine.connect() as connection:
@@ -85,14 +84,14 @@ def test_a_killed_pull_resumes_to_the_same_database_as_an_uninterrupted_one(stan
     assert outcomes[:2] == [("sap.goods_movements", "succeeded"), ("sap.purchase_orders", "succeeded")]
 
 
-def app_for(engine, url: str, **sap) -> App:
-    return App(settings=load_settings(sap={"url": url, "page_size": 5, "retry_initial_s": 0, "settle_seconds": 0,
+def app_for(engine, services: dict, **sap) -> App:
+    return App(settings=load_settings(sap={**services, "page_size": 5, "retry_initial_s": 0, "settle_seconds": 0,
                                            **sap}), engine=engine)
 
 
 def test_an_incremental_pull_picks_up_exactly_the_changes(stand_in, engine):
-    dataset, app, url = stand_in
-    bridge = app_for(engine, url, overlap_minutes=10)
+    dataset, app, services = stand_in
+    bridge = app_for(engine, services, overlap_minutes=10)
     now = datetime(2026, 7, 1, tzinfo=timezone.utc)
     assert run_sync(engine, bridge.streams(["sap"]), now).ok
 
@@ -117,56 +116,108 @@ def test_an_incremental_pull_picks_up_exactly_the_changes(stand_in, engine):
     assert snapshot(engine) == before  # re-reading everything changes nothing
 
 
-def test_a_fault_after_n_pages_leaves_the_cursor_at_page_n_and_the_next_run_finishes(stand_in, engine):
-    dataset, app, url = stand_in
-    bridge = app_for(engine, url, max_attempts=1)
-    now = datetime(2026, 7, 1, tzinfo=timezone.utc)
-    app.faults = Faults(fault_on_page=4)
-    report = run_sync(engine, bridge.streams(["sap"])[:1], now)
-    [result] = report.streams
-    assert (result.outcome, result.pages) == ("failed", 3) and "injected fault on request 4" in result.error
-    ordered = sorted(dataset["purchase_orders"], key=lambda po: (po["changed_at"], po["id"]))
+def stored_orders(engine) -> list[str]:
     with engine.connect() as connection:
-        cursor = read_cursor(connection, "sap.purchase_orders")
-        stored = connection.execute(select(purchase_orders.c.po_id)).scalars().all()
-    assert sorted(stored) == sorted(po["id"] for po in ordered[:15])
-    assert cursor == datetime.fromisoformat(ordered[14]["changed_at"].replace("Z", "+00:00"))
+        return sorted(connection.execute(select(purchase_orders.c.po_id)).scalars())
+
+
+def newest_first(dataset: dict) -> dict:
+    """The same orders, the lowest ids changed last: paging by id is then far from change-time order."""
+    changed = copy.deepcopy(dataset)
+    orders = sorted(changed["purchase_orders"], key=lambda po: po["id"])
+    for n, po in enumerate(orders):
+        po["changed_at"] = (datetime(2026, 6, 29, tzinfo=timezone.utc) - timedelta(minutes=n)).isoformat()
+        for item in po["items"]:
+            item["confirmations"] = []
+    return changed
+
+
+def test_resume_is_complete_when_sap_pages_by_id(stand_in, engine):
+    """ES pages by object id: a fault on page 2, then a resume, must leave nothing behind."""
+    dataset, app, services = stand_in
+    app.load(newest_first(dataset))
+    bridge = app_for(engine, services, max_attempts=1)
+    now = datetime(2026, 7, 1, tzinfo=timezone.utc)
+    app.faults = Faults(fault_on_page=2)
+    [result] = run_sync(engine, bridge.streams(["sap"])[:1], now).streams
+    assert (result.outcome, result.pages) == ("failed", 1) and "injected fault on request 2" in result.error
+    with engine.connect() as connection:
+        assert read_cursor(connection, "sap.purchase_orders") is None  # the window was not read to its end
+    assert len(stored_orders(engine)) == 5
 
     app.faults = Faults()
-    assert run_sync(engine, bridge.streams(["sap"]), now).ok
+    assert run_sync(engine, bridge.streams(["sap"])[:1], now + timedelta(minutes=5)).ok
+    assert stored_orders(engine) == sorted(po["id"] for po in dataset["purchase_orders"])
     with engine.connect() as connection:
-        assert connection.execute(select(purchase_orders.c.po_id)).scalars().all().__len__() == len(ordered)
+        assert read_cursor(connection, "sap.purchase_orders") == now + timedelta(minutes=5)
+
+
+ORDER_INDICATOR = "SortByLastChangeDateTimeIndicator"
+
+
+def asking_for_order(services: dict) -> dict:
+    request = {"selection": "PurchaseOrderSelectionByElements", "order_indicator": ORDER_INDICATOR}
+    return {**services, "purchase_orders": {**services["purchase_orders"], "request": request}}
+
+
+def test_a_service_that_answers_in_change_time_order_checkpoints_every_page(engine):
+    """A customer's wrapper that takes an order request: the cursor follows the pages, a fault costs one page."""
+    dataset = generate_sap(6, 6, seed=9, as_of=AS_OF)
+    server, app = start_sap(dataset, order_indicator=ORDER_INDICATOR)
+    try:
+        bridge = app_for(engine, asking_for_order(sap_endpoints(server, app)), max_attempts=1)
+        now = datetime(2026, 7, 1, tzinfo=timezone.utc)
+        app.faults = Faults(fault_on_page=4)
+        [result] = run_sync(engine, bridge.streams(["sap"])[:1], now).streams
+        assert (result.outcome, result.pages) == ("failed", 3)
+        assert f"<{ORDER_INDICATOR}>true</{ORDER_INDICATOR}>" in app.received[0].decode()
+        served = sorted((last_change(po), po["id"]) for po in dataset["purchase_orders"])
+        with engine.connect() as connection:
+            assert read_cursor(connection, "sap.purchase_orders") == served[14][0]
+        assert stored_orders(engine) == sorted(po_id for _, po_id in served[:15])
+
+        app.faults = Faults()
+        assert run_sync(engine, bridge.streams(["sap"])[:1], now).ok
+        assert stored_orders(engine) == sorted(po["id"] for po in dataset["purchase_orders"])
+    finally:
+        server.stop()
+
+
+def test_a_service_that_ignores_the_order_it_was_asked_for_is_caught(engine):
+    """It takes the order request, yet pages by id: at the first page out of order the cursor goes back to where
+    the run found it, and a fault after that re-reads the window instead of skipping what is left of it."""
+    dataset = generate_sap(6, 6, seed=9, as_of=AS_OF)
+    orders = sorted(dataset["purchase_orders"], key=lambda po: po["id"])
+    for n, po in enumerate(orders):  # the first page in order and latest, the rest earlier
+        minutes = 1000 + n if n < 5 else n
+        po["changed_at"] = (datetime(2026, 6, 28, tzinfo=timezone.utc) + timedelta(minutes=minutes)).isoformat()
+        for item in po["items"]:
+            item["confirmations"] = []
+    server, app = start_sap(dataset, order_indicator=ORDER_INDICATOR, honour_order=False)
+    try:
+        bridge = app_for(engine, asking_for_order(sap_endpoints(server, app)), max_attempts=1)
+        now = datetime(2026, 7, 1, tzinfo=timezone.utc)
+        app.faults = Faults(fault_on_page=3)
+        [result] = run_sync(engine, bridge.streams(["sap"])[:1], now).streams
+        assert (result.outcome, result.pages) == ("failed", 2)
+        with engine.connect() as connection:
+            assert read_cursor(connection, "sap.purchase_orders") is None
+        app.faults = Faults()
+        assert run_sync(engine, bridge.streams(["sap"])[:1], now).ok
+        assert stored_orders(engine) == sorted(po["id"] for po in orders)
+    finally:
+        server.stop()
 
 
 def test_a_reversal_of_an_unknown_document_is_quarantined(stand_in, engine):
-    dataset, app, url = stand_in
+    dataset, app, services = stand_in
     receipt = next(m for m in dataset["goods_movements"] if m["movement_type"] == "101")
     orphan = dict(receipt, document="5099999999", line=1, movement_type="102",
                   reverses={"document": "5088888888", "year": receipt["year"], "line": 1})
     app.load({**dataset, "goods_movements": dataset["goods_movements"] + [orphan]})
-    report = run_sync(engine, app_for(engine, url).streams(["sap"]), datetime(2026, 7, 1, tzinfo=timezone.utc))
+    report = run_sync(engine, app_for(engine, services).streams(["sap"]), datetime(2026, 7, 1, tzinfo=timezone.utc))
     assert {r.stream: r.quarantined for r in report.streams}["sap.goods_movements"] == 1
     with engine.connect() as connection:
         [row] = quarantined(connection)
         assert row["record_key"].startswith("5099999999/") and "5088888888" in row["reason"]
         assert connection.execute(select(goods_movements).where(goods_movements.c.document == "5099999999")).first() is None
-
-
-def test_element_names_come_from_the_mapping():
-    """A customer's wrapper: other names, namespace-qualified elements, the vendor in an attribute."""
-    mapping = PurchaseOrderMapping(id="Number", changed_at="ChangedAt", order_date="Header/Date", vendor="Header/Supplier@id",
-                                   currency="Header/Currency", item="Position", item_id="No", material="Material",
-                                   plant="Plant", quantity="Qty", unit="Qty@uom", net_price="Price",
-                                   price_currency="Price@cur", price_unit="PriceUnit", schedule_line="Delivery",
-                                   line_id="No", line_due="Date", line_quantity="Qty")
-    xml = """<c:Order xmlns:c="urn:customer"><c:Number>4711</c:Number><c:ChangedAt>2026-04-01T08:00:00</c:ChangedAt>
-      <c:Header><c:Date>2026-04-01</c:Date><c:Supplier id="4242"/><c:Currency>USD</c:Currency></c:Header>
-      <c:Position><c:No>10</c:No><c:Material>M-9</c:Material><c:Plant>P1</c:Plant><c:Qty uom="KGM">12.5</c:Qty>
-      <c:Price cur="USD">3.25</c:Price><c:PriceUnit>100</c:PriceUnit>
-      <c:Delivery><c:No>1</c:No><c:Date>2026-05-02</c:Date><c:Qty uom="KGM">12.5</c:Qty></c:Delivery></c:Position></c:Order>"""
-    order = PurchaseOrderReader(mapping, ["KGM"], 255)(etree.fromstring(xml))
-    assert (order.id, order.vendor, order.currency, str(order.changed_at)) == (
-        "4711", "0000004242", "USD", "2026-04-01 08:00:00+00:00")
-    [item] = order.items
-    assert (item.id, item.unit, str(item.quantity), str(item.net_price), item.price_unit) == ("10", "KGM", "12.5", "3.25", 100)
-    assert [(line.id, str(line.due)) for line in item.schedule_lines] == [("1", "2026-05-02")]

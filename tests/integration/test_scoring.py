@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from config import load_settings
 from config.kpis import KpiScale
 from sandbox.generator import generate_salesforce, generate_sap
-from sandbox.serve import start_salesforce, start_sap
+from sandbox.serve import sap_endpoints, start_salesforce, start_sap
 from scheduler.bootstrap import App
 from scheduler.cli import cli
 from store.outbox import events
@@ -25,9 +25,9 @@ NOW = datetime(2026, 7, 1, 6, tzinfo=timezone.utc)
 
 @pytest.fixture
 def synced(engine, tmp_path):
-    sap_server, _ = start_sap(generate_sap(5, 14, seed=3, as_of=AS_OF))
+    sap_server, sap_app = start_sap(generate_sap(5, 14, seed=3, as_of=AS_OF))
     sf_server, _, ca = start_salesforce(generate_salesforce(5, seed=3, as_of=AS_OF), tls_dir=tmp_path / "ca")
-    settings = load_settings(sap={"url": sap_server.url, "retry_initial_s": 0},
+    settings = load_settings(sap={**sap_endpoints(sap_server, sap_app), "retry_initial_s": 0},
                              salesforce={"login_url": sf_server.url, "verify": str(ca), "retry_initial_s": 0})
     app = App(settings=settings, engine=engine)
     assert run_sync(engine, app.streams(["sap", "salesforce"]), NOW).ok

@@ -151,9 +151,11 @@ class GoodsMovementMapping(ServiceMapping):
     reverses_line: ElementPath | None = "ReversedMaterialDocumentReference/ItemID"
 
 
-# UN/CEFACT codes (Rec. 20) and SAP ISO codes most used on purchase orders; extend in the settings.
+# UN/CEFACT codes (Rec. 20) and SAP ISO codes most used on purchase orders, and SAP's own commercial units
+# (table T006) for services that send those; extend in the settings.
 DEFAULT_UNITS = ("EA", "PCE", "C62", "H87", "PR", "SET", "KGM", "GRM", "TNE", "LBR", "MTR", "MMT", "CMT", "MTK",
-                 "MTQ", "LTR", "MLT", "HUR", "DAY", "BX", "CT", "PK", "RO", "ST", "KT")
+                 "MTQ", "LTR", "MLT", "HUR", "DAY", "BX", "CT", "PK", "RO", "ST", "KT",
+                 "PC", "KG", "G", "TO", "L", "ML", "M", "CM", "MM", "M2", "M3", "H", "PAL", "CAR")
 
 # SAP time zone codes (table TTZZ) as IANA zones; a `timeZoneCode` may also be an IANA name or `UTC±H`.
 DEFAULT_TIME_ZONES = {

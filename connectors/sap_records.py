@@ -5,7 +5,7 @@ an object's values in one pass over its elements (any namespace), already shaped
 domain record, and the domain model validates and converts them. A record that cannot be
 trusted (a field missing or malformed, a negative quantity, an unknown unit, an over-long value)
 becomes `Rejected` with the reason and the raw XML fragment; a purchase order is refused whole,
-a material document line by line.
+a material document line by line. Movements that name no purchase order are not read.
 """
 from dataclasses import dataclass, field
 from typing import Iterator
@@ -241,6 +241,8 @@ class GoodsMovementReader:
         _day(document, "posting_date")
         items = document.pop("items", [])
         for item in items:
+            if "po" not in item and "po_item" not in item:
+                continue  # a movement without a purchase order (a 201 issue to a cost centre) says nothing of a supplier
             try:
                 _check_unit(item, self.units)
                 reverses = {field: item.pop(key) for key, field in self.REVERSES.items() if key in item}

@@ -155,6 +155,7 @@ class Rejected(Record):
     key: str
     reason: str
     raw: str
+    waits: bool = False  # refused for now only (a reversal before its original): stored again at the end of the pull
 
 
 R = TypeVar("R", bound=Record)

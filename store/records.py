@@ -105,7 +105,8 @@ def _baseline_reach(prices: set[tuple]) -> set[tuple[str, str]]:
 
 
 def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
-    """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused."""
+    """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused
+    for now (`waits`): its original may come later in the same pull."""
     refused = _unknown_reversals(connection, movements)
     keep = [m for m in movements if m.key not in {r.key for r in refused}]
     keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
@@ -151,7 +152,7 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
     stored = {tuple(row) for row in connection.execute(
         select(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line).where(key.in_(wanted)))}
     return [Rejected(key=m.key, reason=f"reverses {r.document}/{r.year}/{r.line}, which is not stored "
-                                       "(pull the original document first)", raw=m.model_dump_json())
+                                       "(pull the original document first)", raw=m.model_dump_json(), waits=True)
             for m in movements if (r := m.reverses) and (r.document, r.year, r.line) in wanted - stored]
 
 

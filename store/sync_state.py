@@ -32,9 +32,9 @@ def start_run(connection: Connection, run_id: str, stream: str, started_at: date
         pages=0, pulled=0, stored=0, quarantined=0, outcome="running")).inserted_primary_key[0]
 
 
-def count_page(connection: Connection, row_id: int, pulled: int, stored: int, quarantined: int) -> None:
+def count_page(connection: Connection, row_id: int, pulled: int, stored: int, quarantined: int, pages: int = 1) -> None:
     connection.execute(update(sync_runs).where(sync_runs.c.id == row_id).values(
-        pages=sync_runs.c.pages + 1, pulled=sync_runs.c.pulled + pulled, stored=sync_runs.c.stored + stored,
+        pages=sync_runs.c.pages + pages, pulled=sync_runs.c.pulled + pulled, stored=sync_runs.c.stored + stored,
         quarantined=sync_runs.c.quarantined + quarantined))
 
 

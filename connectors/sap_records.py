@@ -68,26 +68,29 @@ def _step(tree: dict, tag: object) -> Step | None:
 
 def collect(element: etree._Element, tree: dict, max_chars: int, into: dict) -> dict:
     """The first occurrence of each field, stripped (empty → absent); repeated elements as lists of dicts."""
+    find = tree.get
     for child in element:
-        tag = child.tag
-        step = tree.get(tag, _UNSEEN)
+        step = find(child.tag, _UNSEEN)
         if step is _UNSEEN:
-            step = _step(tree, tag)
+            step = _step(tree, child.tag)
         if step is None:
             continue
         if step.repeat is not None:
             into.setdefault(step.repeat, []).append(collect(child, step.children, max_chars, {}))
             continue
         key = step.text
-        if key is not None and key not in into and (text := child.text) is not None:
-            value = text.strip()
-            if len(value) > max_chars:
-                raise BadValue(f"{key} is longer than {max_chars} characters")
-            if value:
-                into[key] = value
-        for attribute, key in step.attributes:
-            if key not in into:
-                _put(into, key, child.get(attribute), max_chars)
+        if key is not None and key not in into:
+            text = child.text
+            if text is not None:
+                value = text.strip()
+                if len(value) > max_chars:
+                    raise BadValue(f"{key} is longer than {max_chars} characters")
+                if value:
+                    into[key] = value
+        if step.attributes:
+            for attribute, key in step.attributes:
+                if key not in into:
+                    _put(into, key, child.get(attribute), max_chars)
         if step.children:
             collect(child, step.children, max_chars, into)
     return into

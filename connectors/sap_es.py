@@ -70,8 +70,9 @@ class EsQuery:
             log.info("the SAP service offers no change-time order; the cursor moves when a window is complete",
                      extra={"operation": self.operation, "order_indicator": request.order_indicator})
         names = mapping.response
-        self._more = re.compile(rb"<(?:[\w.-]+:)?" + names.more_hits.encode() + rb">\s*(?:true|1)\s*</")
-        self._last = re.compile(rb"<(?:[\w.-]+:)?" + names.last_returned.encode() + rb">\s*([^<\s]{1,200})\s*</")
+        tag = rb"<(?:[\w.-]+:)?"
+        self._more = re.compile(tag + re.escape(names.more_hits.encode()) + rb">\s*(?:true|1)\s*</")
+        self._last = re.compile(tag + re.escape(names.last_returned.encode()) + rb">\s*([^<\s]{1,200})\s*</")
 
     def request(self, since: datetime, until: datetime, after: str | None) -> bytes:
         names = self.mapping.request

@@ -19,6 +19,7 @@ from store.sync_state import finish_run, start_run
 from sync.envelope import enqueue
 from tests.integration.test_publish import delete_topology
 from tests.support.cli import COMMAND, clean_environment, closed_port, run_cli
+from tests.support.service import sap_variables
 from tests.support.events import NOW, random_suppliers, scorecard
 
 
@@ -63,10 +64,10 @@ def test_config_check_refuses_a_bad_configuration_with_exit_2(tmp_path):
 @pytest.fixture
 def stand_ins(tmp_path):
     day = date(2026, 6, 30)
-    sap, _ = start_sap(sap_dataset(None, 2, 2, 7, day), password="sap-secret")
+    sap, sap_app = start_sap(sap_dataset(None, 2, 2, 7, day), password="sap-secret")
     salesforce, _, ca_path = start_salesforce(salesforce_dataset(None, 2, 7, day), tls_dir=tmp_path / "ca",
                                               client_secret="sf-secret")
-    yield {"SRM_BRIDGE_SAP__URL": sap.url, "SRM_BRIDGE_SAP__PASSWORD": "sap-secret",
+    yield {**sap_variables(sap, sap_app), "SRM_BRIDGE_SAP__PASSWORD": "sap-secret",
            "SRM_BRIDGE_SALESFORCE__LOGIN_URL": salesforce.url, "SRM_BRIDGE_SALESFORCE__VERIFY": str(ca_path),
            "SRM_BRIDGE_SALESFORCE__CLIENT_SECRET": "sf-secret"}
     sap.stop()
@@ -93,7 +94,8 @@ def test_config_check_connect_reaches_each_system_in_turn(tmp_path, stand_ins, p
 
 
 def test_config_check_connect_names_what_failed_and_exits_3(tmp_path, stand_ins):
-    unreachable = {**stand_ins, "SRM_BRIDGE_SAP__URL": f"http://127.0.0.1:{closed_port()}/sap",
+    unreachable = {**stand_ins, "SRM_BRIDGE_SAP__PURCHASE_ORDERS__URL": f"http://127.0.0.1:{closed_port()}/sap",
+                   "SRM_BRIDGE_SAP__GOODS_MOVEMENTS__URL": f"http://127.0.0.1:{closed_port()}/sap",
                    "SRM_BRIDGE_SALESFORCE__CLIENT_SECRET": "wrong", "SRM_BRIDGE_SAP__CONNECT_TIMEOUT_S": "2",
                    "SRM_BRIDGE_DATABASE__URL": f"sqlite:///{tmp_path}/nowhere/srm.db"}
     done = run_cli(tmp_path, "config", "check", "--connect", **unreachable)

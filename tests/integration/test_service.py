@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from config import load_settings
 from sandbox.faults import Faults
 from sandbox.generator import generate_salesforce, generate_sap
-from sandbox.serve import start_salesforce, start_sap
+from sandbox.serve import sap_endpoints, start_salesforce, start_sap
 from scheduler.bootstrap import App, open_app
 from scheduler.service import Service
 from store.actions import counts_by_status
@@ -44,8 +44,8 @@ def start_sap_with(latency_ms: int = 0) -> tuple:
 
 @pytest.fixture
 def sap():
-    server, _ = start_sap_with()
-    yield {"url": server.url, "settle_seconds": 0, "retry_initial_s": 0}
+    server, app = start_sap_with()
+    yield {**sap_endpoints(server, app), "settle_seconds": 0, "retry_initial_s": 0}
     server.stop()
 
 
@@ -139,8 +139,8 @@ def test_a_failing_source_skips_neither_the_other_streams_nor_scoring(tmp_path, 
 
 
 def test_publishing_never_waits_behind_a_slow_sync(tmp_path, salesforce):
-    server, _ = start_sap_with(latency_ms=1500)
-    service = service_with(tmp_path, sap={"url": server.url, "page_size": 5, "settle_seconds": 0},
+    server, app = start_sap_with(latency_ms=1500)
+    service = service_with(tmp_path, sap={**sap_endpoints(server, app), "page_size": 5, "settle_seconds": 0},
                            salesforce=salesforce, scheduler={"publish_interval_s": 0.2})
     engine = service.app.engine
     upgrade(engine)
@@ -210,8 +210,8 @@ def test_run_keeps_waiting_for_an_unreachable_broker(tmp_path, captured):
 
 def test_a_long_pull_logs_its_progress(sqlite_engine, captured, monkeypatch):
     monkeypatch.setattr("sync.streams.PROGRESS_EVERY_S", 0.4)
-    server, _ = start_sap_with(latency_ms=300)
-    settings = load_settings(sap={"url": server.url, "page_size": 5, "settle_seconds": 0})
+    server, app = start_sap_with(latency_ms=300)
+    settings = load_settings(sap={**sap_endpoints(server, app), "page_size": 5, "settle_seconds": 0})
     try:
         report = run_sync(sqlite_engine, App(settings, sqlite_engine).streams(["sap"])[:1], datetime.now(timezone.utc))
     finally:

@@ -15,7 +15,7 @@ from sandbox.serve import start_sap
 from store.db import create_engine_for, schema_is_current
 from store.records import utc
 from store.tables import purchase_orders, sync_runs
-from tests.support.service import COMMAND, ServiceProcess, clean_environment, wait_until
+from tests.support.service import COMMAND, ServiceProcess, clean_environment, sap_variables, wait_until
 
 TAKEOVER_S = 3
 
@@ -23,8 +23,8 @@ TAKEOVER_S = 3
 @pytest.fixture
 def slow_sap():
     dataset = generate_sap(6, 6, seed=5, as_of=date.today())
-    server, _ = start_sap(dataset, faults=Faults(latency_ms=150))
-    yield server.url, dataset
+    server, app = start_sap(dataset, faults=Faults(latency_ms=150))
+    yield sap_variables(server, app), dataset
     server.stop()
 
 
@@ -37,10 +37,10 @@ def logged_at(entry: dict) -> datetime:
 
 
 def test_one_leader_takes_over_within_the_bound_and_no_stream_is_pulled_twice(postgres_schema_url, slow_sap, tmp_path):
-    sap_url, dataset = slow_sap
+    sap, dataset = slow_sap
     env = clean_environment(
         SRM_BRIDGE_DATABASE__URL=postgres_schema_url, SRM_BRIDGE_BROKER__FOLDER=str(tmp_path / "broker"),
-        SRM_BRIDGE_SAP__URL=sap_url, SRM_BRIDGE_SAP__SETTLE_SECONDS="0", SRM_BRIDGE_SAP__PAGE_SIZE="10",
+        **sap, SRM_BRIDGE_SAP__SETTLE_SECONDS="0", SRM_BRIDGE_SAP__PAGE_SIZE="10",
         SRM_BRIDGE_SCHEDULER__SOURCES='["sap"]', SRM_BRIDGE_SCHEDULER__SYNC_INTERVAL_S="1",
         SRM_BRIDGE_SCHEDULER__TAKEOVER_S=str(TAKEOVER_S), SRM_BRIDGE_SCHEDULER__HTTP__PORT="0")
     processes = [ServiceProcess(tmp_path / f"p{n}", env) for n in range(3)]  # started together on an empty schema
@@ -102,10 +102,10 @@ def assert_never_pulled_twice(runs: list, killed_at: datetime) -> None:
 
 
 def test_a_lost_lock_connection_stops_leader_work(postgres_schema_url, slow_sap, tmp_path):
-    sap_url, _ = slow_sap
+    sap, _ = slow_sap
     env = clean_environment(
         SRM_BRIDGE_DATABASE__URL=postgres_schema_url, SRM_BRIDGE_BROKER__FOLDER=str(tmp_path / "broker"),
-        SRM_BRIDGE_SAP__URL=sap_url, SRM_BRIDGE_SCHEDULER__SOURCES='["sap"]',
+        **sap, SRM_BRIDGE_SCHEDULER__SOURCES='["sap"]',
         SRM_BRIDGE_SCHEDULER__TAKEOVER_S=str(TAKEOVER_S), SRM_BRIDGE_SCHEDULER__HTTP__PORT="0")
     service = ServiceProcess(tmp_path / "p", env)
     engine = create_engine_for(postgres_schema_url)

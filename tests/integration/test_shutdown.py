@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from config import load_settings
 from sandbox.faults import Faults
 from sandbox.generator import generate_sap
-from sandbox.serve import start_sap
+from sandbox.serve import sap_endpoints, start_sap
 from scheduler.bootstrap import App
 from store.db import create_engine_for, schema_is_current
 from store.records import utc
 from store.sync_state import read_cursor
 from store.tables import goods_movements, purchase_orders, sync_runs
 from sync.pipeline import run_sync
-from tests.support.service import COMMAND, ServiceProcess, clean_environment, wait_until
+from tests.support.service import COMMAND, ServiceProcess, clean_environment, sap_variables, wait_until
 
 GRACE_S = 5
 
@@ -29,10 +29,10 @@ def dataset():
     return generate_sap(6, 6, seed=11, as_of=date.today())
 
 
-def environment(tmp_path, sap_url: str, **more: str) -> dict[str, str]:
+def environment(tmp_path, sap: dict[str, str], **more: str) -> dict[str, str]:
     return clean_environment(
         SRM_BRIDGE_DATABASE__URL=f"sqlite:///{tmp_path / 'srm.db'}", SRM_BRIDGE_BROKER__FOLDER=str(tmp_path / "broker"),
-        SRM_BRIDGE_SAP__URL=sap_url, SRM_BRIDGE_SAP__SETTLE_SECONDS="0", SRM_BRIDGE_SAP__PAGE_SIZE="5",
+        **sap, SRM_BRIDGE_SAP__SETTLE_SECONDS="0", SRM_BRIDGE_SAP__PAGE_SIZE="5",
         SRM_BRIDGE_SCHEDULER__SOURCES='["sap"]', SRM_BRIDGE_SCHEDULER__STOP_GRACE_S=str(GRACE_S),
         SRM_BRIDGE_SCHEDULER__HTTP__PORT="0", **more)
 
@@ -53,8 +53,8 @@ def stop_and_time(service: ServiceProcess, signum: int) -> tuple[int, float]:
 
 def test_sigterm_mid_pull_exits_within_the_grace_and_the_next_run_completes_the_data(tmp_path, dataset):
     slow = Faults(latency_ms=400)
-    server, _ = start_sap(dataset, faults=slow)
-    env = environment(tmp_path, server.url)
+    server, app = start_sap(dataset, faults=slow)
+    env = environment(tmp_path, sap_variables(server, app))
     engine = create_engine_for(f"sqlite:///{tmp_path / 'srm.db'}")
     service = ServiceProcess(tmp_path, env)
     try:
@@ -94,8 +94,8 @@ def test_sigterm_mid_pull_exits_within_the_grace_and_the_next_run_completes_the_
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_abandons_a_back_off_wait(tmp_path, dataset, signum):
-    server, _ = start_sap(dataset, faults=Faults(fail_rate=1.0))  # every data request: 503
-    env = environment(tmp_path, server.url, SRM_BRIDGE_SAP__RETRY_INITIAL_S="60")
+    server, app = start_sap(dataset, faults=Faults(fail_rate=1.0))  # every data request: 503
+    env = environment(tmp_path, sap_variables(server, app), SRM_BRIDGE_SAP__RETRY_INITIAL_S="60")
     service = ServiceProcess(tmp_path, env)
     try:
         retry = service.wait_for_log("transient failure, retrying", 90)
@@ -110,8 +110,8 @@ def test_a_signal_abandons_a_back_off_wait(tmp_path, dataset, signum):
 
 
 def test_a_stream_over_its_deadline_fails_clearly_and_keeps_its_cursor(sqlite_engine, dataset, caplog):
-    server, _ = start_sap(dataset, faults=Faults(latency_ms=300))
-    settings = load_settings(sap={"url": server.url, "page_size": 5, "settle_seconds": 0, "stream_timeout_s": 1.5})
+    server, app = start_sap(dataset, faults=Faults(latency_ms=300))
+    settings = load_settings(sap={**sap_endpoints(server, app), "page_size": 5, "settle_seconds": 0, "stream_timeout_s": 1.5})
     now = datetime.now(timezone.utc)
     try:
         report = run_sync(sqlite_engine, App(settings, sqlite_engine).streams(["sap"])[:1], now)

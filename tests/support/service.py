@@ -15,6 +15,11 @@ from pathlib import Path
 COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "srm-bridge"
 
 
+def sap_variables(server, app) -> dict[str, str]:
+    """The SAP stand-in's two services as `SRM_BRIDGE_SAP__…__URL` variables."""
+    return {f"SRM_BRIDGE_SAP__{stream.upper()}__URL": url for stream, url in app.urls(server.url).items()}
+
+
 def clean_environment(**settings: str) -> dict[str, str]:
     """The test runner's environment without any SRM_BRIDGE_ setting, plus `settings`."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("SRM_BRIDGE_")}

@@ -83,7 +83,9 @@ def test_compose_sets_real_settings_and_serves_the_endpoint_port(monkeypatch):
     assert [port.split(":")[-1] for port in bridge["ports"]] == [str(served_port(variables))]
     assert int(bridge["stop_grace_period"].removesuffix("s")) > settings.scheduler.stop_grace_s
     standin_ports = {int(s["command"][s["command"].index("--port") + 1]) for n, s in services.items() if "standin" in n}
-    assert standin_ports == {int(settings.sap.url.split(":")[2].split("/")[0]), int(settings.salesforce.login_url.split(":")[2])}
+    sap_ports = {int(getattr(settings.sap, stream).url.split(":")[2].split("/")[0])
+                 for stream in ("purchase_orders", "goods_movements")}
+    assert standin_ports == sap_ports | {int(settings.salesforce.login_url.split(":")[2])}
 
 
 def test_kubernetes_runs_two_replicas_probed_on_the_endpoint_with_secret_credentials(monkeypatch):

@@ -8,7 +8,8 @@ both name the same calendar date.
 
 ERP's `Confirmation` carries no creation date. A confirmation is a change of its order, so an
 order's `LastChangeDateTime` is the later of its `changed_at` and its confirmations' `date`
-(at noon UTC, the same calendar day in every plant's zone within twelve hours of UTC).
+(at noon UTC, the same calendar day in every plant's zone within twelve hours of UTC; never later
+than the moment the dataset is loaded, as SAP dates no change in the future).
 """
 from collections import defaultdict
 from datetime import date, datetime, time, timezone
@@ -30,14 +31,16 @@ def global_date_time(value: datetime) -> str:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def last_change(po: dict) -> datetime:
+def last_change(po: dict, now: datetime | None = None) -> datetime:
+    """The order's `changed_at`, or the latest of its confirmations' dates (noon UTC, at most `now`) if later."""
     changes = [instant(po["changed_at"])]
     for item in po.get("items", ()):
         for confirmation in item.get("confirmations", ()):
             try:
-                changes.append(datetime.combine(date.fromisoformat(confirmation["date"]), time(12), timezone.utc))
+                noon = datetime.combine(date.fromisoformat(confirmation["date"]), time(12), timezone.utc)
             except (KeyError, TypeError, ValueError):
                 continue  # no date, or a malformed one: not a change the stand-in can place
+            changes.append(noon if now is None else min(noon, now))
     return max(changes)
 
 
@@ -52,10 +55,10 @@ class Renderer:
             return day  # served as written
         return global_date_time(local)
 
-    def purchase_order(self, parent: etree._Element, po: dict) -> None:
+    def purchase_order(self, parent: etree._Element, po: dict, changed_at: datetime) -> None:
         element = sub(parent, "PurchaseOrder")
         sub(element, "ID", po.get("id"))
-        sub(sub(element, "SystemAdministrativeData"), "LastChangeDateTime", global_date_time(last_change(po)))
+        sub(sub(element, "SystemAdministrativeData"), "LastChangeDateTime", global_date_time(changed_at))
         sub(element, "PurchaseOrderDate", po.get("order_date"))
         sub(sub(element, "SellerParty"), "InternalID", po.get("vendor"))
         for item in po.get("items", ()):
@@ -84,13 +87,12 @@ class Renderer:
                         timeZoneCode=self.zone_code)
 
     @staticmethod
-    def material_document(parent: etree._Element, document: dict) -> None:
+    def material_document(parent: etree._Element, document: dict, changed_at: datetime) -> None:
         element = sub(parent, "MaterialDocument")
         sub(element, "ID", document["document"])
         sub(element, "FiscalYear", document["year"])
         sub(element, "PostingDate", document["posting_date"])
-        sub(sub(element, "SystemAdministrativeData"), "LastChangeDateTime",
-            global_date_time(instant(document["changed_at"])))
+        sub(sub(element, "SystemAdministrativeData"), "LastChangeDateTime", global_date_time(changed_at))
         for movement in document["items"]:
             item = sub(element, "Item")
             sub(item, "ID", movement.get("line"))

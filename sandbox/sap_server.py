@@ -16,7 +16,7 @@ import base64
 import binascii
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from importlib import resources
 from typing import Any, Callable
 from urllib.parse import parse_qs
@@ -100,7 +100,8 @@ class SapStandIn:
 
     def load(self, dataset: dict) -> None:
         """Replace the served data (tests use it to simulate changes in SAP)."""
-        orders = [Served(po, last_change(po)) for po in dataset.get("purchase_orders", ())]
+        now = datetime.now(timezone.utc)
+        orders = [Served(po, last_change(po, now)) for po in dataset.get("purchase_orders", ())]
         documents = [Served(doc, instant(doc["changed_at"]))
                      for doc in material_documents(dataset.get("goods_movements", []))]
         self.indexes = {
@@ -210,7 +211,7 @@ def _envelope(response_name: str, hits: list[tuple[str, Any]], more: bool, rende
     response = etree.SubElement(etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body"), f"{{{SAP_GLOBAL}}}{response_name}",
                                 nsmap={"n0": SAP_GLOBAL})
     for _, entry in hits:
-        render(response, entry.obj)
+        render(response, entry.obj, entry.changed_at)
     conditions = sub(response, "ProcessingConditions")
     sub(conditions, "ReturnedQueryHitsNumberValue", len(hits))
     sub(conditions, "MoreHitsAvailableIndicator", "true" if more else "false")

@@ -84,7 +84,7 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         with engine.begin() as connection:
             row_id = start_run(connection, run_id, stream.name, now, (lower, upper))
         over_time = (f"{stream.name} ran longer than {stream.source}.stream_timeout_s={stream.timeout_s:g}; "
-                     "its cursor stays at the last committed page") if stream.timeout_s else ""
+                     "its cursor stays where its committed pages left it") if stream.timeout_s else ""
         position, waiting = _Position(stream.name, cursor, upper), []
         with _progress(result, run_id, started), cancel.deadline(stream.timeout_s, over_time), \
                 closing(stream.fetch(lower, upper)) as pages:

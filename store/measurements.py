@@ -4,7 +4,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, select
 
 from domain.scorecards import Tally
 from store.tables import dirty_suppliers, scoring_state, tallies
@@ -12,6 +12,7 @@ from store.upsert import upsert
 
 TallyKey = tuple[str, str]  # supplier, month
 Touched = dict[str, set[str] | None]  # supplier → the months its changes touched (None: every month)
+CLEAR_CHUNK = 5000  # ids per DELETE, well under every driver's bind-parameter limit
 
 
 def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None:
@@ -21,23 +22,26 @@ def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None
         connection.execute(dirty_suppliers.insert(), rows)
 
 
-def dirty(connection: Connection) -> tuple[int, Touched]:
-    """The highest mark so far and, per supplier marked up to it, the months touched."""
-    upto = connection.execute(select(func.max(dirty_suppliers.c.id))).scalar() or 0
-    rows = connection.execute(select(dirty_suppliers.c.supplier_id, dirty_suppliers.c.period)
-                              .where(dirty_suppliers.c.id <= upto).distinct())
+def dirty(connection: Connection) -> tuple[list[int], Touched]:
+    """The marks committed so far (their ids) and, per supplier, the months they touched."""
+    rows = connection.execute(select(dirty_suppliers.c.id, dirty_suppliers.c.supplier_id, dirty_suppliers.c.period))
+    read: list[int] = []
     touched: Touched = {}
-    for supplier, period in rows:
+    for mark, supplier, period in rows:
+        read.append(mark)
         months = touched.setdefault(supplier, set())
         if period is None or months is None:
             touched[supplier] = None
         else:
             months.add(period)
-    return upto, touched
+    return read, touched
 
 
-def clear_dirty(connection: Connection, upto: int) -> None:
-    connection.execute(delete(dirty_suppliers).where(dirty_suppliers.c.id <= upto))
+def clear_dirty(connection: Connection, read: list[int]) -> None:
+    """Delete exactly the marks a run read. Not "every id up to the highest read": on PostgreSQL ids are
+    taken when a transaction inserts, not when it commits, so a lower id can commit after the read."""
+    for start in range(0, len(read), CLEAR_CHUNK):
+        connection.execute(delete(dirty_suppliers).where(dirty_suppliers.c.id.in_(read[start:start + CLEAR_CHUNK])))
 
 
 def last_basis(connection: Connection) -> tuple[date, str] | None:

@@ -111,7 +111,7 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     months = history + periods
     wanted = targets(periods, scoring.windows, history)
     with engine.begin() as connection:
-        upto, touched = dirty(connection)
+        marks, touched = dirty(connection)
         incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
         ordered = ordered_items(connection, months_before(first_day(months[0]), 12), as_of)
         profiles = supplier_profiles(connection)
@@ -136,7 +136,7 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                                                  {s: p.category for s, p in profiles.items()}))
         raised, cleared = _signal_changes(connection, settings, conditions, now)
         actions_report = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
-        clear_dirty(connection, upto)
+        clear_dirty(connection, marks)
         save_basis(connection, as_of, basis_hash(settings), now)
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
                               "suppliers_touched": len(touched) if incremental else None, "months_tallied": len(fresh),

@@ -3,55 +3,28 @@
 PostgreSQL and RabbitMQ tests skip with a message naming the variable to set, unless
 SRM_BRIDGE_TEST_REQUIRE_SERVICES=1 (CI), where a missing service is a failure.
 """
-import os
-import uuid
-
 import pytest
-from sqlalchemy import text
 
-from store.db import create_engine_for, upgrade
-
-POSTGRES_VAR, AMQP_VAR = "SRM_BRIDGE_TEST_POSTGRES_URL", "SRM_BRIDGE_TEST_AMQP_URL"
-
-
-def service_url(var: str) -> str:
-    url = os.environ.get(var)
-    if not url:
-        if os.environ.get("SRM_BRIDGE_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{var} must be set when SRM_BRIDGE_TEST_REQUIRE_SERVICES=1")
-        pytest.skip(f"set {var} to run this test against a real server")
-    return url
+from tests.support.databases import AMQP_VAR, scratch_engine, scratch_schema, service_url
 
 
 @pytest.fixture
 def sqlite_engine(tmp_path):
-    engine = create_engine_for(f"sqlite:///{tmp_path / 'srm.db'}")
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+    with scratch_engine("sqlite", tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture
 def postgres_schema_url():
     """A PostgreSQL URL whose search_path is a fresh, empty schema of its own (dropped afterwards)."""
-    url = service_url(POSTGRES_VAR)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine_for(url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    yield f"{url}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with scratch_schema() as url:
+        yield url
 
 
 @pytest.fixture
-def postgres_engine(postgres_schema_url):
-    engine = create_engine_for(postgres_schema_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
+def postgres_engine(tmp_path):
+    with scratch_engine("postgres", tmp_path) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

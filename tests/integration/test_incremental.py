@@ -1,20 +1,24 @@
-"""Incremental scoring gives exactly what a full recompute gives, whatever changed in between."""
+"""Incremental scoring gives exactly what a full recompute gives, whatever changed in between, and
+whatever other writers commit while a run is scoring."""
 import tempfile
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
+from unittest import mock
 
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
+import pytest
+from hypothesis import HealthCheck, assume, given, settings as hypothesis_settings, strategies as st
 
 from config import load_settings
 from domain.records import GoodsMovement, MovementRef, SupplierAccount
 from sandbox.generator import generate_salesforce, generate_sap
 from store.actions import find_actions
-from store.db import create_engine_for, upgrade
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.risks import open_signals
 from sync import scoring
 from sync.scoring import score
+from tests.support.databases import scratch_engine
 from tests.support.records import changed_line, sap_records
 
 AS_OF = date(2026, 6, 30)
@@ -29,7 +33,7 @@ ACCOUNTS = [SupplierAccount.model_validate({
 SETTINGS = load_settings(scoring={"months": 6})
 VENDORS = sorted({order.vendor for order in ORDERS} | {"0000100099"})  # the last one is new
 
-changes = st.lists(st.one_of(
+change = st.one_of(
     st.tuples(st.just("line"), st.integers(0, len(ORDERS) - 1), st.integers(1, 400)),
     st.tuples(st.just("receipt"), st.integers(0, len(ORDERS) - 1), st.integers(-20, 20)),
     st.tuples(st.just("return"), st.integers(0, len(MOVEMENTS) - 1), st.integers(1, 5)),
@@ -38,46 +42,51 @@ changes = st.lists(st.one_of(
     st.tuples(st.just("price"), st.integers(0, len(ORDERS) - 1), st.integers(-300, 300)),
     st.tuples(st.just("vendor"), st.integers(0, len(ORDERS) - 1), st.sampled_from(VENDORS)),
     st.tuples(st.just("reversal"), st.integers(0, len(MOVEMENTS) - 1), st.integers(0, 40)),
-), min_size=1, max_size=4)
-
+)
+# each step: a change committed before the run, and maybe one committed by another writer while it scores
+steps = st.lists(st.tuples(change, st.none() | change), min_size=1, max_size=3)
 
 
 def apply(engine, change, serial: int) -> None:
-    kind, index, value = change
     with engine.begin() as connection:
-        if kind == "line":
-            store_purchase_orders(connection, [changed_line(ORDERS[index], quantity=Decimal(value))])
-        elif kind == "due":
-            line = ORDERS[index].items[0].schedule_lines[0]
-            store_purchase_orders(connection, [changed_line(ORDERS[index], due=line.due + timedelta(days=value))])
-        elif kind == "price":
-            order = ORDERS[index]
-            item = order.items[0]
-            price = max(Decimal("0.01"), item.net_price + Decimal(value) / 100)
-            store_purchase_orders(connection, [order.model_copy(update={
-                "items": (item.model_copy(update={"net_price": price}), *order.items[1:])})])
-        elif kind == "vendor":
-            store_purchase_orders(connection, [ORDERS[index].model_copy(update={"vendor": value})])
-        elif kind == "reversal":
-            receipt = MOVEMENTS[index]
-            store_goods_movements(connection, [receipt.model_copy(update={
-                "document": f"57{serial:08d}", "movement_type": "102", "posting_date": min(
-                    AS_OF, receipt.posting_date + timedelta(days=value)),
-                "reverses": MovementRef(document=receipt.document, year=receipt.year, line=receipt.line)})])
-        elif kind == "receipt":
-            order = ORDERS[index]
-            line = order.items[0].schedule_lines[0]
-            store_goods_movements(connection, [GoodsMovement(
-                document=f"59{serial:08d}", year=2026, line=1, movement_type="101",
-                posting_date=min(AS_OF, line.due + timedelta(days=value)), quantity=line.quantity, unit="EA",
-                po=order.id, po_item=order.items[0].id, schedule_line=line.id, changed_at=NOW)])
-        elif kind == "return":
-            receipt = MOVEMENTS[index]
-            store_goods_movements(connection, [receipt.model_copy(update={
-                "document": f"58{serial:08d}", "movement_type": "122", "quantity": Decimal(value), "reverses": None,
-                "posting_date": min(AS_OF, receipt.posting_date + timedelta(days=3))})])
-        else:
-            store_accounts(connection, [ACCOUNTS[index].model_copy(update={"risk_rating": value})])
+        apply_in(connection, change, serial)
+
+
+def apply_in(connection, change, serial: int) -> None:
+    kind, index, value = change
+    if kind == "line":
+        store_purchase_orders(connection, [changed_line(ORDERS[index], quantity=Decimal(value))])
+    elif kind == "due":
+        line = ORDERS[index].items[0].schedule_lines[0]
+        store_purchase_orders(connection, [changed_line(ORDERS[index], due=line.due + timedelta(days=value))])
+    elif kind == "price":
+        order = ORDERS[index]
+        item = order.items[0]
+        price = max(Decimal("0.01"), item.net_price + Decimal(value) / 100)
+        store_purchase_orders(connection, [order.model_copy(update={
+            "items": (item.model_copy(update={"net_price": price}), *order.items[1:])})])
+    elif kind == "vendor":
+        store_purchase_orders(connection, [ORDERS[index].model_copy(update={"vendor": value})])
+    elif kind == "reversal":
+        receipt = MOVEMENTS[index]
+        store_goods_movements(connection, [receipt.model_copy(update={
+            "document": f"57{serial:08d}", "movement_type": "102", "posting_date": min(
+                AS_OF, receipt.posting_date + timedelta(days=value)),
+            "reverses": MovementRef(document=receipt.document, year=receipt.year, line=receipt.line)})])
+    elif kind == "receipt":
+        order = ORDERS[index]
+        line = order.items[0].schedule_lines[0]
+        store_goods_movements(connection, [GoodsMovement(
+            document=f"59{serial:08d}", year=2026, line=1, movement_type="101",
+            posting_date=min(AS_OF, line.due + timedelta(days=value)), quantity=line.quantity, unit="EA",
+            po=order.id, po_item=order.items[0].id, schedule_line=line.id, changed_at=NOW)])
+    elif kind == "return":
+        receipt = MOVEMENTS[index]
+        store_goods_movements(connection, [receipt.model_copy(update={
+            "document": f"58{serial:08d}", "movement_type": "122", "quantity": Decimal(value), "reverses": None,
+            "posting_date": min(AS_OF, receipt.posting_date + timedelta(days=3))})])
+    else:
+        store_accounts(connection, [ACCOUNTS[index].model_copy(update={"risk_rating": value})])
 
 
 def state(engine, report) -> tuple:
@@ -88,9 +97,10 @@ def state(engine, report) -> tuple:
     return cards, signals, plans
 
 
-def fresh_engine(folder: Path, name: str):
-    engine = create_engine_for(f"sqlite:///{folder / name}")
-    upgrade(engine)
+ORDER_CHANGES = {"line", "due", "price", "vendor"}
+
+
+def seeded(engine):
     with engine.begin() as connection:
         store_purchase_orders(connection, ORDERS)
         store_goods_movements(connection, MOVEMENTS)
@@ -98,45 +108,108 @@ def fresh_engine(folder: Path, name: str):
     return engine
 
 
-def incremental_and_full(folder: str, sequence) -> list:
-    """Apply the changes to two stores, scoring one incrementally and the other in full after each;
-    the incremental reports, each checked against its full twin."""
-    incremental, full = fresh_engine(Path(folder), "incremental.db"), fresh_engine(Path(folder), "full.db")
-    assert state(incremental, score(incremental, SETTINGS, AS_OF, NOW)) == state(full, score(full, SETTINGS, AS_OF, NOW))
-    reports = []
-    for serial, change in enumerate(sequence):
-        apply(incremental, change, serial)
-        apply(full, change, serial)
-        now = NOW + timedelta(minutes=serial + 1)
-        quick = score(incremental, SETTINGS, AS_OF, now)
-        assert quick.incremental
-        assert state(incremental, quick) == state(full, score(full, SETTINGS, AS_OF, now, full=True))
-        reports.append(quick)
-    incremental.dispose()
-    full.dispose()
+def clash(one, other) -> bool:
+    """Both write the same order or Account: on PostgreSQL the second would wait for the first's commit."""
+    def row(change):
+        return "order" if change[0] in ORDER_CHANGES else change[0], change[1]
+    return other is not None and row(one) == row(other) and row(one)[0] in {"order", "rating"}
+
+
+@contextmanager
+def committing_after_the_marks_are_read(writer):
+    """The writer's open transaction commits while the run scores, right after the run read the marks."""
+    if writer is None:
+        yield
+        return
+    read_marks = scoring.dirty
+
+    def read_then_commit(connection):
+        found = read_marks(connection)
+        writer.commit()
+        writer.close()
+        return found
+
+    with mock.patch.object(scoring, "dirty", read_then_commit):
+        yield
+
+
+def incremental_and_full(kind: str, folder: str, steps) -> list:
+    """Apply each step's changes to two stores, scoring one incrementally and the other in full after each;
+    the incremental reports, each checked against its full twin.
+
+    A step is (change, concurrent change or None). The concurrent change comes from another writer that
+    commits while the incremental run scores; the run after it must score it. On PostgreSQL that writer
+    starts first, so its mark takes a lower id than the step's change but commits after the run read the
+    marks; SQLite has one writer at a time, so there it starts after the step's change.
+    """
+    with scratch_engine(kind, Path(folder)) as incremental, scratch_engine(kind, Path(folder)) as full:
+        seeded(incremental), seeded(full)
+        assert state(incremental, score(incremental, SETTINGS, AS_OF, NOW)) == \
+            state(full, score(full, SETTINGS, AS_OF, NOW))
+        reports = []
+        for n, (change, concurrent) in enumerate(steps):
+            serial = 2 * n
+            writer = incremental.connect() if concurrent else None
+            if writer is not None and kind == "postgres":
+                apply_in(writer, concurrent, serial + 1)
+            apply(incremental, change, serial)
+            if writer is not None and kind == "sqlite":
+                apply_in(writer, concurrent, serial + 1)
+            for made, number in ((change, serial), (concurrent, serial + 1)):
+                if made is not None:
+                    apply(full, made, number)
+            now = NOW + timedelta(minutes=n + 1)
+            with committing_after_the_marks_are_read(writer):
+                quick = score(incremental, SETTINGS, AS_OF, now)
+            if writer is not None:
+                quick = score(incremental, SETTINGS, AS_OF, now)
+            assert quick.incremental
+            assert state(incremental, quick) == state(full, score(full, SETTINGS, AS_OF, now, full=True))
+            reports.append(quick)
     return reports
 
 
-@hypothesis_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes)
-def test_incremental_equals_full_recompute(sequence):
+def quietly(sequence) -> list:
+    return [(change, None) for change in sequence]
+
+
+def check_incremental_equals_full(kind: str, steps) -> None:
+    assume(kind == "sqlite" or not any(clash(change, concurrent) for change, concurrent in steps))
     with tempfile.TemporaryDirectory() as folder:
-        incremental_and_full(folder, sequence)
+        incremental_and_full(kind, folder, steps)
+
+
+@hypothesis_settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_incremental_equals_full_recompute_with_writers_committing_meanwhile(steps):
+    check_incremental_equals_full("sqlite", steps)
+
+
+@hypothesis_settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps)
+def test_incremental_equals_full_recompute_with_writers_committing_meanwhile_on_postgresql(steps):
+    check_incremental_equals_full("postgres", steps)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_mark_with_a_lower_id_committed_during_a_run_is_scored_by_the_next(kind):
+    with tempfile.TemporaryDirectory() as folder:
+        incremental_and_full(kind, folder, [(("line", 5, 3), ("due", 9, 30))])
 
 
 def test_many_touched_suppliers_or_months_are_read_whole_with_the_same_result(monkeypatch):
     monkeypatch.setattr(scoring, "READ_BY_MONTH_UP_TO", 0)
     with tempfile.TemporaryDirectory() as folder:
-        incremental_and_full(folder, [("line", 5, 1), ("due", 9, 40)])
+        incremental_and_full("sqlite", folder, quietly([("line", 5, 1), ("due", 9, 40)]))
     monkeypatch.setattr(scoring, "READ_BY_SUPPLIER_UP_TO", 0)
     with tempfile.TemporaryDirectory() as folder:
-        incremental_and_full(folder, [("return", 3, 2), ("price", 11, 90)])
+        incremental_and_full("sqlite", folder, quietly([("return", 3, 2), ("price", 11, 90)]))
 
 
 def test_a_changed_first_price_reaches_the_later_orders_it_is_the_baseline_of():
     first = min(range(len(ORDERS)), key=lambda n: (ORDERS[n].order_date, ORDERS[n].id))
     with tempfile.TemporaryDirectory() as folder:
-        (report,) = incremental_and_full(folder, [("price", first, 250)])
+        (report,) = incremental_and_full("sqlite", folder, quietly([("price", first, 250)]))
     order_month = f"{ORDERS[first].order_date:%Y-%m}"
     assert any(card.period > order_month and card.supplier_id == ORDERS[first].vendor for card in report.changed)
 
@@ -144,7 +217,7 @@ def test_a_changed_first_price_reaches_the_later_orders_it_is_the_baseline_of():
 def test_one_changed_line_tallies_again_only_the_months_its_order_feeds():
     order = ORDERS[5]
     with tempfile.TemporaryDirectory() as folder:
-        (report,) = incremental_and_full(folder, [("line", 5, 1)])
+        (report,) = incremental_and_full("sqlite", folder, quietly([("line", 5, 1)]))
     fed = {f"{order.order_date:%Y-%m}"} | {f"{line.due:%Y-%m}" for item in order.items for line in item.schedule_lines} \
         | {f"{m.posting_date:%Y-%m}" for m in MOVEMENTS if m.po == order.id}
     assert report.tallied == len(fed)

@@ -63,7 +63,7 @@ def open_app(config_file: Path | None = None, settings: Settings | None = None, 
     the leader lock. With `connect=False` (`srm-bridge run`) it neither connects nor migrates: the service
     waits for the database itself and migrates once it leads."""
     settings = settings or load_settings(config_file)
-    engine = create_engine_for(settings.database.url)
+    engine = create_engine_for(settings.database.url, settings.database)
     if not connect:
         return App(settings=settings, engine=engine)
     try:

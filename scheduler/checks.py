@@ -62,7 +62,7 @@ def reach_database(settings: Settings) -> str:
         if not Path(database).parent.is_dir():
             raise FileNotFoundError(f"folder {Path(database).parent} does not exist")
         return f"{url}: no database file yet; the first command creates it"
-    engine = create_engine_for(url)
+    engine = create_engine_for(url, settings.database)
     try:
         with engine.connect() as connection:
             server = connection.execute(text(

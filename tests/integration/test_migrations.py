@@ -1,11 +1,131 @@
-"""The migrations build exactly the schema `store/tables.py` declares, on SQLite and PostgreSQL."""
+"""The migrations build exactly the schema `store/tables.py` declares, on SQLite and PostgreSQL; on
+SQLite a first migration killed at any point leaves no schema or a whole one, and the next upgrade
+completes it."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 
+from store.db import SchemaError, alembic_config, create_engine_for, upgrade
 from store.tables import metadata
+
+# Imports once, then forks a process per first migration asked for on stdin; reaps it (a zombie until
+# then, so its pid stays its own) when told, and reports how it ended.
+MIGRATIONS = """
+import os, sys
+from store.db import create_engine_for, upgrade
+for url in sys.stdin:
+    pid = os.fork()
+    if pid == 0:
+        upgrade(create_engine_for(url.strip()))
+        os._exit(0)
+    print(pid, flush=True)
+    sys.stdin.readline()
+    print(os.waitpid(pid, 0)[1], flush=True)
+"""
 
 
 def test_migrated_schema_matches_the_table_definitions(engine):
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     assert differences == []
+
+
+def schema_state(engine) -> tuple[set[str], str | None]:
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        version = MigrationContext.configure(connection).get_current_revision()
+    return tables, version
+
+
+def assert_complete(engine) -> None:
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    tables, version = schema_state(engine)
+    assert version == head and tables == set(metadata.tables) | {"alembic_version"}
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+@pytest.fixture
+def migrations():
+    forker = subprocess.Popen([sys.executable, "-c", MIGRATIONS], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True)
+
+    def migrate_and_kill(url: str, after_s: float | None) -> float:
+        """Run a first migration in its own process, SIGKILLed `after_s` into it (None: let it finish);
+        returns how long it ran."""
+        forker.stdin.write(url + "\n")
+        forker.stdin.flush()
+        pid = int(forker.stdout.readline())
+        started = time.monotonic()
+        if after_s is not None:
+            time.sleep(after_s)
+            os.kill(pid, signal.SIGKILL)
+        forker.stdin.write("reap\n")
+        forker.stdin.flush()
+        status = int(forker.stdout.readline())
+        assert status in (0, signal.SIGKILL) if after_s is not None else status == 0
+        return time.monotonic() - started
+
+    yield migrate_and_kill
+    forker.stdin.close()
+    forker.wait(timeout=30)
+
+
+def test_a_first_migration_killed_anywhere_leaves_no_schema_or_all_of_it_and_the_next_completes_it(
+        tmp_path, migrations):
+    took = migrations(f"sqlite:///{tmp_path / 'timed.db'}", None)
+    head = ScriptDirectory.from_config(alembic_config(create_engine_for("sqlite://"))).get_current_head()
+    outcomes = []
+    rng = random.Random(17)
+    trials = 12
+    for trial in range(trials):  # one kill in each twelfth of the time a migration takes
+        url = f"sqlite:///{tmp_path / f'killed-{trial}.db'}"
+        migrations(url, took * (trial + rng.random()) / trials)
+        engine = create_engine_for(url)
+        tables, version = schema_state(engine)
+        assert (tables, version) in [(set(), None), (set(metadata.tables) | {"alembic_version"}, head)], \
+            f"a killed migration left version {version} with tables {sorted(tables)}"
+        outcomes.append(version)
+        upgrade(engine)
+        assert_complete(engine)
+        engine.dispose()
+    assert None in outcomes  # some kills did land inside the migration
+
+
+def test_empty_tables_left_without_a_version_are_replaced_and_tables_with_rows_are_refused(tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'left.db'}")
+    with engine.begin() as connection:  # what an interrupted, non-transactional first migration left
+        connection.execute(text("CREATE TABLE confirmations (po_id VARCHAR(20))"))
+        connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+    upgrade(engine)
+    assert_complete(engine)
+
+    other = create_engine_for(f"sqlite:///{tmp_path / 'other.db'}")
+    with other.begin() as connection:
+        connection.execute(text("CREATE TABLE notes (body TEXT)"))
+        connection.execute(text("INSERT INTO notes VALUES ('kept')"))
+    with pytest.raises(SchemaError, match="notes"):
+        upgrade(other)
+    with other.connect() as connection:
+        assert connection.execute(text("SELECT body FROM notes")).scalar() == "kept"
+    assert schema_state(other) == ({"notes"}, None)
+
+
+def test_a_failing_step_rolls_the_whole_sqlite_upgrade_back(tmp_path):
+    engine = create_engine_for(f"sqlite:///{tmp_path / 'failing.db'}")
+    upgrade(engine, "0003")
+    with engine.begin() as connection:  # in the way of the last step, which creates it
+        connection.execute(text("CREATE TABLE tallies (supplier_id VARCHAR(10))"))
+    before = schema_state(engine)
+    with pytest.raises(Exception, match="tallies"):
+        upgrade(engine)
+    assert schema_state(engine) == before  # the steps before the failing one are undone too

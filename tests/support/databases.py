@@ -8,6 +8,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import Engine, text
 
+from config.settings import DatabaseSettings
 from store.db import create_engine_for, upgrade
 
 POSTGRES_VAR, AMQP_VAR = "SRM_BRIDGE_TEST_POSTGRES_URL", "SRM_BRIDGE_TEST_AMQP_URL"
@@ -44,11 +45,11 @@ def scratch_schema() -> Iterator[str]:
 
 
 @contextmanager
-def scratch_engine(kind: str, folder: Path) -> Iterator[Engine]:
+def scratch_engine(kind: str, folder: Path, settings: DatabaseSettings | None = None) -> Iterator[Engine]:
     """A migrated, empty database of `kind` ("sqlite" or "postgres"), dropped afterwards."""
     with nullcontext(f"sqlite:///{folder / f'srm-{uuid.uuid4().hex[:8]}.db'}") if kind == "sqlite" \
             else scratch_schema() as url:
-        engine = create_engine_for(url)
+        engine = create_engine_for(url, settings)
         try:
             upgrade(engine)
             yield engine

@@ -186,3 +186,9 @@ def test_passwords_in_urls_are_masked_everywhere():
     shown = str(masked_settings(settings))
     assert not {"db-secret", "sap-secret", "url-secret", "sf-secret"} & set(re.findall(r"[\w-]+", shown))
     assert "postgresql://srm:***@db/srm" in shown
+
+
+def test_the_client_never_gives_up_before_the_server_would(monkeypatch):
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__STATEMENT_TIMEOUT_S", "600")
+    with pytest.raises(ConfigError, match=r"database .*answer_timeout_s must be longer than statement_timeout_s"):
+        load_settings()

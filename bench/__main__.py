@@ -1,11 +1,12 @@
 """`make bench`: SAP extract through the connector vs a raw HTTP + lxml reference, the connector's
-memory over a long history, the whole pipeline on an embedded database, a large Salesforce org, and
-outbox → RabbitMQ."""
+memory over a long history, the whole pipeline on an embedded database, a large Salesforce org,
+outbox → RabbitMQ, and a consumer draining a queue with 1 % poison messages."""
 import argparse
 import json
 import subprocess
 import sys
 
+from bench.consumer import consumer_poison_benches
 from bench.harness import Result, interleaved, report, with_ratio
 from bench.publish import publish_benches
 from bench.salesforce import pull
@@ -45,7 +46,8 @@ def main() -> None:
     salesforce = [pull("salesforce_pull_tenth", 10_000, bulk=False), pull("salesforce_pull", 100_000, bulk=False),
                   pull("salesforce_pull_bulk", 100_000, bulk=True)]
     scoring = scoring_runs(5000, 24, 1_000_000)
-    report([reference, extract, *history, *pipeline, *scoring, *salesforce, *publish_benches()])
+    report([reference, extract, *history, *pipeline, *scoring, *salesforce, *publish_benches(),
+            *consumer_poison_benches()])
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ A wrong value, an unknown key or variable, or a file that does not parse fails a
 `ConfigError`: one line naming the key, its env var and what to do.
 """
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -20,6 +21,9 @@ from config.sap_mapping import DEFAULT_TIME_ZONES, DEFAULT_UNITS, GoodsMovementM
 from config.strict import ENV_PREFIX, ConfigError, StrictModel, check_environment, describe
 from config.urls import check_broker_url, check_database_url
 
+# SAP's vendor number (LIFNR, CHAR 10) after its ALPHA conversion: numbers zero-padded to 10 digits, other
+# values upper-case letters, digits, "-", "_" and "/"
+SAP_VENDOR_ID = r"^[0-9A-Z][0-9A-Z_/-]{0,9}$"
 _config_file: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 
@@ -69,6 +73,29 @@ class BrokerSettings(StrictModel):
     outage_attempts: int = Field(4, ge=1, description="Drains per publish run while the broker is unavailable.")
     retry_initial_s: float = Field(1.0, ge=0)
     batch_size: int = Field(500, ge=1)
+
+
+class ConsumerSettings(StrictModel):
+    """How srm-bridge's own consumers (`srm-bridge consume`) treat a message they cannot handle."""
+
+    max_attempts: int = Field(5, ge=1, description="Failed handler calls before an event is quarantined.")
+    retry_initial_s: float = Field(0.5, ge=0, description="Wait before calling the handler again; doubles each time.")
+    max_body_kb: int = Field(1024, ge=1, description="A larger message is quarantined (its first max_body_kb kept).")
+
+
+class SupplierSettings(StrictModel):
+    id_pattern: str = Field(SAP_VENDOR_ID, description=(
+        "Vendor ids (after SAP's ALPHA conversion) that are suppliers here; records with others are "
+        "quarantined. It can only narrow SAP's vendor number format, e.g. ^[0-9]{10}$ for numeric ones."))
+
+    @field_validator("id_pattern")
+    @classmethod
+    def _compiles(cls, pattern: str) -> str:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a regular expression: {exc}") from None
+        return pattern
 
 
 class RemoteSettings(StrictModel):
@@ -354,6 +381,8 @@ class Settings(BaseSettings):
     timezone: str = "UTC"
     database: DatabaseSettings = DatabaseSettings()
     broker: BrokerSettings = BrokerSettings()
+    consumer: ConsumerSettings = ConsumerSettings()
+    suppliers: SupplierSettings = SupplierSettings()
     sap: SapSettings = SapSettings()
     salesforce: SalesforceSettings = SalesforceSettings()
     delivery: DeliverySettings = DeliverySettings()

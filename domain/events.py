@@ -7,15 +7,17 @@ the two drift apart.
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from domain.actions import ActionChange
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
+from domain.suppliers import SUPPLIER_ID_PATTERN
 
 CONTENT_TYPE = "application/cloudevents+json"
 SCHEMA_URN = "urn:srm-bridge:schema:"
 SEQUENCE_DIGITS = 20
+MAX_SEQUENCE = 2**63 - 1  # what producers and consumers store it in
 
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "scorecard.published.v1": Scorecard,
@@ -35,17 +37,28 @@ class CloudEvent(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     specversion: Literal["1.0"]
-    id: str = Field(description="Unique per event; also the AMQP message_id. Redeliveries keep it: dedupe on it.")
+    id: str = Field(pattern=r"^[!-~]{1,36}$", description=(
+        "Unique per event (a UUID); also the AMQP message_id. Redeliveries keep it: dedupe on it."))
     source: str = Field(description="URI of the srm-bridge installation that produced the event.")
     type: str
-    subject: str = Field(description="SAP vendor id (10 digits) of the supplier the event is about.")
+    subject: str = Field(pattern=SUPPLIER_ID_PATTERN, description=(
+        "SAP vendor id of the supplier the event is about (10 digits, or up to 10 upper-case letters, "
+        "digits, '-', '_', '/')."))
     time: datetime
     datacontenttype: Literal["application/json"]
     dataschema: str = Field(description="URN of the JSON Schema of this event type.")
     sequence: str = Field(pattern=rf"^[0-9]{{{SEQUENCE_DIGITS}}}$",
                           description="CloudEvents sequence extension: per supplier, increasing, zero-padded so "
-                                      "string order equals numeric order. Drop an event whose sequence is not "
-                                      "above the last one handled for its subject.")
+                                      "string order equals numeric order, at most 9223372036854775807 (a signed "
+                                      "64-bit integer). Drop an event whose sequence is not above the last one "
+                                      "handled for its subject.")
+
+    @field_validator("sequence")
+    @classmethod
+    def _fits_64_bits(cls, sequence: str) -> str:
+        if int(sequence) > MAX_SEQUENCE:
+            raise ValueError(f"sequence is above {MAX_SEQUENCE}")
+        return sequence
 
 
 def _class_name(event_type: str) -> str:

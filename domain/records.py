@@ -154,7 +154,7 @@ class Rejected(Record):
 
     key: str
     reason: str
-    raw: str
+    raw: str | bytes  # as received
     waits: bool = False  # refused for now only (a reversal before its original): stored again at the end of the pull
 
 

@@ -10,7 +10,8 @@ from config.settings import QueueBinding
 from connectors.salesforce import SalesforceClient
 from domain.events import CloudEvent
 from scheduler.bootstrap import App
-from sync.consumer import BatchConsumer, ConsumeResult, EventConsumer
+from sync.batch_consumer import BatchConsumer
+from sync.consumer import ConsumeResult, EventConsumer
 from sync.write_back import SalesforceWriteBack
 
 CONSUMERS = ("print", "salesforce")
@@ -35,8 +36,10 @@ def build_consumer(app: App, name: str, queue_name: str | None) -> EventConsumer
         write_back = app.settings.salesforce.write_back
         return BatchConsumer(app.engine, app.settings.broker, "salesforce",
                              SalesforceWriteBack(SalesforceClient(app.settings.salesforce), app.settings.salesforce),
-                             app.now, queue_named(app, queue_name or write_back.queue), write_back.batch_size)
-    return EventConsumer(app.engine, app.settings.broker, name, print_event, app.now, queue_named(app, queue_name))
+                             app.now, queue_named(app, queue_name or write_back.queue), write_back.batch_size,
+                             app.settings.consumer)
+    return EventConsumer(app.engine, app.settings.broker, name, print_event, app.now, queue_named(app, queue_name),
+                         app.settings.consumer)
 
 
 def run_consumer(app: App, name: str, queue_name: str | None, max_events: int | None,

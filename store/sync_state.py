@@ -74,15 +74,23 @@ def last_cycle(connection: Connection) -> list[dict]:
 
 
 def quarantine_records(connection: Connection, run_id: str, stream: str, rejected: list[Rejected], now: datetime) -> None:
+    """Keep what was refused: its raw content as bytes, whatever they are; key and reason as printable text."""
     if rejected:
         connection.execute(quarantine.insert(), [
-            {"run_id": run_id, "stream": stream, "record_key": r.key[:120], "reason": r.reason, "raw": r.raw,
-             "created_at": now} for r in rejected])
+            {"run_id": run_id, "stream": stream, "record_key": printable(r.key)[:120], "reason": printable(r.reason),
+             "raw": r.raw.encode("utf-8", "surrogatepass") if isinstance(r.raw, str) else r.raw, "created_at": now}
+            for r in rejected])
+
+
+def printable(text: str) -> str:
+    """Control characters (NUL above all, which PostgreSQL text refuses) written as escapes."""
+    return "".join(c if c.isprintable() or c in "\t\n" else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def quarantined(connection: Connection, limit: int = 200) -> list[dict]:
+    """The latest quarantined records, their raw content shown as text (bytes that are not UTF-8 escaped)."""
     rows = connection.execute(select(quarantine).order_by(quarantine.c.id.desc()).limit(limit)).mappings()
-    return [dict(row) for row in rows]
+    return [_shown(row) for row in rows]
 
 
 def quarantine_count(connection: Connection) -> int:
@@ -91,4 +99,9 @@ def quarantine_count(connection: Connection) -> int:
 
 def quarantine_entry(connection: Connection, entry_id: int) -> dict | None:
     row = connection.execute(select(quarantine).where(quarantine.c.id == entry_id)).mappings().first()
-    return None if row is None else dict(row)
+    return None if row is None else _shown(row)
+
+
+def _shown(row) -> dict:  # noqa: ANN001 - a result row mapping
+    """The entry with its raw bytes as text: UTF-8 where they are, escapes where they are not."""
+    return {**row, "raw": bytes(row["raw"]).decode("utf-8", "backslashreplace")}

@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -132,7 +133,7 @@ quarantine = Table(
     Column("stream", String(40), nullable=False),
     Column("record_key", String(120), nullable=False),
     Column("reason", Text, nullable=False),
-    Column("raw", Text, nullable=False),
+    Column("raw", LargeBinary, nullable=False),  # the bytes as received: not always text, may hold NUL
     Column("created_at", Instant, nullable=False),
 )
 
@@ -238,6 +239,15 @@ consumer_offsets = Table(
     Column("subject", String(40), primary_key=True),
     Column("last_sequence", BigInteger, nullable=False),
     Column("last_event_id", String(36), nullable=False),
+    Column("updated_at", Instant, nullable=False),
+)
+
+consumer_attempts = Table(
+    "consumer_attempts", metadata,
+    Column("consumer", String(60), primary_key=True),
+    Column("event_id", String(36), primary_key=True),
+    Column("attempts", Integer, nullable=False),  # handler calls that failed
+    Column("last_error", Text, nullable=False),
     Column("updated_at", Instant, nullable=False),
 )
 

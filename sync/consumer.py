@@ -1,16 +1,24 @@
-"""A base for consumers of srm-bridge events: at-least-once in, exactly-once effect out.
+"""A base for consumers of srm-bridge events: at-least-once in, exactly-once effect out, and no message
+that can stall the queue.
 
-Each message is validated against the event models, then handled in one database transaction
-together with the consumer's offset for its subject: an event whose `sequence` is not above the
-last one handled for that supplier is a duplicate (same `id`) or stale, and is acknowledged
-without calling the handler. The message is acknowledged only after that transaction commits,
-so a crash in between redelivers it and the offset drops it. A message that is not a valid
-event, or that the handler refuses with `Unprocessable`, is quarantined with its reason; a
-handler that raises `RetryLater` leaves the message on the queue for a later attempt.
+Each message is checked first (its size, that it decodes as an event of a known type, the sizes of its
+id, subject and sequence) so that nothing the handler or the offsets could choke on ever reaches them:
+a message that fails is quarantined with its reason and its raw bytes, then acknowledged. A valid event
+is handled in one database transaction together with the consumer's offset for its subject: an event
+whose `sequence` is not above the last one handled for that supplier is a duplicate (same `id`) or stale,
+and is acknowledged without calling the handler. The message is acknowledged only after that transaction
+commits, so a crash in between redelivers it and the offset drops it.
+
+A handler that raises is called again, after a growing wait, until it has failed `consumer.max_attempts`
+times (the failures are counted in the database, so a restarted consumer goes on counting), then the
+event is quarantined with the last error and acknowledged. A handler that refuses an event with
+`Unprocessable` has it quarantined at once; one that raises `RetryLater` (its downstream is unavailable,
+which is no fault of the message) leaves the message on the queue for a later run, uncounted.
 
 It must not know what a consumer does with an event: that is the handler's business.
 """
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
@@ -18,10 +26,10 @@ from typing import Callable
 from kombu import Exchange, Queue
 from sqlalchemy import Connection, Engine
 
-from config.settings import BrokerSettings, QueueBinding
+from config.settings import BrokerSettings, ConsumerSettings, QueueBinding
 from domain.events import CloudEvent, parse_event
 from domain.records import Rejected
-from store.consumers import last_handled, record_handled
+from store.consumers import failed_attempts, forget_failures, last_handled, record_failure, record_handled
 from store.sync_state import quarantine_records
 from sync.publisher import broker_connection
 
@@ -51,53 +59,125 @@ class Unprocessable(Exception):
 class ConsumeResult:
     outcomes: dict[str, int] = field(default_factory=dict)
 
-    def count(self, outcome: str) -> None:
-        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + 1
+    def count(self, outcome: str, times: int = 1) -> None:
+        self.outcomes[outcome] = self.outcomes.get(outcome, 0) + times
+
+    def add(self, other: "ConsumeResult") -> None:
+        for outcome, times in other.outcomes.items():
+            self.count(outcome, times)
 
     @property
     def total(self) -> int:
         return sum(self.outcomes.values())
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """One message as the broker delivered it."""
+
+    body: bytes
+    message_id: str | None = None
+    redelivered: bool = False  # delivered before without an acknowledgement: earlier failures may be stored
+
+    @classmethod
+    def of(cls, message) -> "Incoming":  # noqa: ANN001 - a kombu message
+        body = message.body if isinstance(message.body, bytes) else str(message.body).encode("utf-8", "surrogatepass")
+        return cls(body, message.properties.get("message_id"), bool(message.delivery_info.get("redelivered")))
+
+
 class EventConsumer:
     def __init__(self, engine: Engine, broker: BrokerSettings, name: str, handler: Handler,
-                 now: Callable[[], datetime], binding: QueueBinding | None = None) -> None:
+                 now: Callable[[], datetime], binding: QueueBinding | None = None,
+                 settings: ConsumerSettings | None = None) -> None:
         self.engine = engine
         self.broker = broker
         self.name = name
         self.handler = handler
         self.now = now
         self.binding = binding or broker.queues[0]
+        self.settings = settings or ConsumerSettings()
 
-    def deliver(self, body: str | bytes, message_id: str | None = None) -> str:
+    def deliver(self, body: str | bytes, message_id: str | None = None, redelivered: bool = False) -> str:
         """Handle one message body; return its outcome. Raises `RetryLater` from the handler."""
+        incoming = Incoming(body.encode("utf-8") if isinstance(body, str) else body, message_id, redelivered)
+        event = self.check(incoming)
+        if event is None:
+            return QUARANTINED
+        return self.attempt(event, incoming, lambda: self._handle(event))
+
+    def check(self, incoming: Incoming) -> CloudEvent | None:
+        """The message as an event, or None once it is quarantined for what is wrong with it."""
+        limit = self.settings.max_body_kb * 1024
+        if len(incoming.body) > limit:
+            self._quarantine(incoming.message_id, f"message of {len(incoming.body)} bytes is over consumer.max_body_kb "
+                             f"({self.settings.max_body_kb}); its first {limit} bytes are kept", incoming.body[:limit])
+            return None
         try:
-            event = parse_event(body)
+            return parse_event(incoming.body)
         except ValueError as exc:
-            return self._quarantine(message_id, f"not a valid srm-bridge event: {exc}", body)
-        try:
-            with self.engine.begin() as connection:
-                skipped = already_handled(event, last_handled(connection, self.name, event.subject))
-                if skipped:
-                    return skipped
-                self.handler(connection, event)
-                record_handled(connection, self.name, event.subject, int(event.sequence), event.id, self.now())
-        except Unprocessable as exc:
-            return self._quarantine(event.id, str(exc), body)
+            self._quarantine(incoming.message_id, f"not a valid srm-bridge event: {exc}", incoming.body)
+            return None
+
+    def attempt(self, event: CloudEvent, incoming: Incoming, work: Callable[[], str]) -> str:
+        """`work()` until it gives an outcome or has failed `max_attempts` times in all (then: quarantined)."""
+        failures, error = self._failures_before(event.id) if incoming.redelivered else (0, "")
+        while failures < self.settings.max_attempts:
+            try:
+                outcome = work()
+            except Unprocessable as exc:
+                return self._quarantine(event.id, str(exc), incoming.body, settled=failures > 0)
+            except RetryLater:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any other handler failure is an attempt that counts
+                error = f"{type(exc).__name__}: {exc}"
+                failures = self._count_failure(event.id, error)
+                log.warning("handler failed", exc_info=True, extra={
+                    "consumer": self.name, "event_id": event.id, "attempt": failures,
+                    "max_attempts": self.settings.max_attempts})
+                if failures < self.settings.max_attempts:
+                    time.sleep(self.settings.retry_initial_s * 2 ** (failures - 1))
+                continue
+            if failures:
+                self._forget_failures(event.id)
+            return outcome
+        return self._quarantine(event.id, f"the handler failed {failures} times (consumer.max_attempts); last: {error}",
+                                incoming.body, settled=True)
+
+    def _handle(self, event: CloudEvent) -> str:
+        with self.engine.begin() as connection:
+            skipped = already_handled(event, last_handled(connection, self.name, event.subject))
+            if skipped:
+                return skipped
+            self.handler(connection, event)
+            record_handled(connection, self.name, event.subject, int(event.sequence), event.id, self.now())
         return HANDLED
 
-    def _quarantine(self, key: str | None, reason: str, body: str | bytes) -> str:
+    def _failures_before(self, event_id: str) -> tuple[int, str]:
+        with self.engine.connect() as connection:
+            return failed_attempts(connection, self.name, event_id)
+
+    def _forget_failures(self, event_id: str) -> None:
+        with self.engine.begin() as connection:
+            forget_failures(connection, self.name, [event_id])
+
+    def _count_failure(self, event_id: str, error: str) -> int:
+        with self.engine.begin() as connection:
+            return record_failure(connection, self.name, event_id, error, self.now())
+
+    def _quarantine(self, key: str | None, reason: str, body: bytes, settled: bool = False) -> str:
+        """Quarantine one message; `settled`: its counted failures go with it."""
         with self.engine.begin() as connection:
             self._dead_letter(connection, [(key, reason, body)])
+            if settled and key:
+                forget_failures(connection, self.name, [key])
         return QUARANTINED
 
-    def _dead_letter(self, connection: Connection, failures: list[tuple[str | None, str, str | bytes]]) -> None:
+    def _dead_letter(self, connection: Connection, failures: list[tuple[str | None, str, bytes]]) -> None:
         """(event id, reason, message body) into the quarantine, under this consumer's name."""
         stream = f"consumer:{self.name}"[:36]
-        quarantine_records(connection, stream, stream, [
-            Rejected(key=key or "unknown", reason=reason,
-                     raw=body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body)
-            for key, reason, body in failures], self.now())
+        quarantine_records(connection, stream, stream,
+                           [Rejected(key=key or "unknown", reason=reason, raw=body) for key, reason, body in failures],
+                           self.now())
         for key, reason, _ in failures:
             log.error("event quarantined", extra={"consumer": self.name, "event_id": key, "reason": reason})
 
@@ -121,8 +201,9 @@ class EventConsumer:
                         break
                     continue
                 idle_s = 0.0
+                incoming = Incoming.of(message)
                 try:
-                    outcome = self.deliver(message.body, message.properties.get("message_id"))
+                    outcome = self.deliver(incoming.body, incoming.message_id, incoming.redelivered)
                 except RetryLater as exc:
                     log.warning("handler asked to retry later; message left on the queue",
                                 extra={"consumer": self.name, "error": str(exc)})
@@ -132,80 +213,3 @@ class EventConsumer:
                 result.count(outcome)
         return result
 
-
-BatchHandler = Callable[[Connection, list[CloudEvent]], dict[str, str | None]]
-
-
-class BatchConsumer(EventConsumer):
-    """Takes up to `batch_size` messages at a time for handlers that write in bulk (sObject Collections).
-
-    The handler gets the new events (duplicates and stale ones already dropped) and returns, per
-    event id, None when done or the reason it finally failed: those are dead-lettered to the
-    quarantine. Offsets and quarantine entries commit together, then every message is acked.
-    """
-
-    def __init__(self, engine: Engine, broker: BrokerSettings, name: str, handle_batch: BatchHandler,
-                 now: Callable[[], datetime], binding: QueueBinding, batch_size: int) -> None:
-        super().__init__(engine, broker, name, lambda _connection, _event: None, now, binding)
-        self.handle_batch, self.batch_size = handle_batch, batch_size
-
-    def deliver_batch(self, messages: list[tuple[str | bytes, str | None]]) -> ConsumeResult:
-        """Handle (body, message id) pairs; raises `RetryLater` from the handler with nothing recorded."""
-        result, fresh = ConsumeResult(), []
-        for body, message_id in messages:
-            try:
-                fresh.append((parse_event(body), body))
-            except ValueError as exc:
-                result.count(self._quarantine(message_id, f"not a valid srm-bridge event: {exc}", body))
-        fresh.sort(key=lambda pair: (pair[0].subject, int(pair[0].sequence)))
-        with self.engine.begin() as connection:
-            latest: dict[str, tuple[int, str]] = {}
-            new = []
-            for event, body in fresh:
-                skipped = already_handled(event, latest.get(event.subject) or
-                                          last_handled(connection, self.name, event.subject))
-                if skipped:
-                    result.count(skipped)
-                    continue
-                latest[event.subject] = (int(event.sequence), event.id)
-                new.append((event, body))
-            outcomes = self.handle_batch(connection, [event for event, _ in new]) if new else {}
-            self._dead_letter(connection, [(event.id, f"dead-lettered: {outcomes[event.id]}", body)
-                                           for event, body in new if outcomes.get(event.id)])
-            for subject, (sequence, event_id) in latest.items():
-                record_handled(connection, self.name, subject, sequence, event_id, self.now())
-        for event, _ in new:
-            result.count(QUARANTINED if outcomes.get(event.id) else HANDLED)
-        return result
-
-    def run(self, max_events: int | None = None, idle_timeout_s: float | None = None,
-            should_stop: Callable[[], bool] = lambda: False) -> ConsumeResult:
-        total = ConsumeResult()
-        idle_s = 0.0
-        with broker_connection(self.broker) as connection, connection.SimpleQueue(self.queue()) as queue:
-            while not should_stop() and (max_events is None or total.total < max_events):
-                messages = []
-                while len(messages) < self.batch_size and (max_events is None or total.total + len(messages) < max_events):
-                    try:
-                        messages.append(queue.get(block=True, timeout=0.5 if messages else 1.0))
-                    except queue.Empty:
-                        break
-                if not messages:
-                    idle_s += 1.0
-                    if idle_timeout_s is not None and idle_s >= idle_timeout_s:
-                        break
-                    continue
-                idle_s = 0.0
-                try:
-                    batch = self.deliver_batch([(m.body, m.properties.get("message_id")) for m in messages])
-                except RetryLater as exc:
-                    log.warning("handler asked to retry later; messages left on the queue",
-                                extra={"consumer": self.name, "messages": len(messages), "error": str(exc)})
-                    for message in messages:
-                        message.requeue()
-                    break
-                for message in messages:
-                    message.ack()
-                for outcome, count in batch.outcomes.items():
-                    total.outcomes[outcome] = total.outcomes.get(outcome, 0) + count
-        return total

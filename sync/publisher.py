@@ -15,13 +15,20 @@ Outcomes per message: confirmed (None), `MessageRejected` (this message will not
 is: count an attempt), `BrokerUnavailable` (nothing is known about it: publish it again later).
 """
 import logging
+import os
+import shutil
 import socket
+import tempfile
 import time
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 from kombu import Connection, Exchange, Producer, Queue
 from kombu.transport import filesystem, virtual
+from kombu.utils.encoding import bytes_to_str
+from kombu.utils.json import loads
 
 from config.settings import BrokerSettings
 from domain.events import CONTENT_TYPE
@@ -52,13 +59,47 @@ def is_virtual(settings: BrokerSettings) -> bool:
     return settings.url.startswith(("filesystem", "memory"))
 
 
+class FolderChannel(filesystem.Channel):
+    """kombu's filesystem channel, listing the queue folder once for many messages, not once for each.
+
+    kombu lists and sorts the whole folder for every message it takes, so draining n messages costs n²;
+    here the sorted names are kept and the folder listed again only when they are used up. A message
+    written after the listing is newer than every listed one of its supplier (one relay writes a
+    supplier's messages one after the other), so the order that matters is kept.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - kombu's signature
+        super().__init__(*args, **kwargs)
+        self._listed: dict[str, deque[str]] = {}
+
+    def _get(self, queue: str) -> dict:
+        listed = self._listed.setdefault(queue, deque())
+        if not listed:
+            suffix = f"{queue}.msg"
+            listed.extend(sorted(name for name in os.listdir(self.data_folder_in) if name.partition(".")[2] == suffix))
+        while listed:
+            taken = Path(self.processed_folder if self.store_processed else tempfile.gettempdir()) / listed.popleft()
+            try:
+                shutil.move(Path(self.data_folder_in) / taken.name, taken)
+            except OSError:
+                continue  # another consumer took it
+            payload = taken.read_bytes()
+            if not self.store_processed:
+                taken.unlink()
+            return loads(bytes_to_str(payload))
+        raise Empty()
+
+
 class FolderTransport(filesystem.Transport):
-    """kombu's filesystem transport with its broker state (exchanges, bindings) per connection.
+    """kombu's filesystem transport with its broker state (exchanges, bindings) per connection, and
+    `FolderChannel`.
 
     kombu keeps that state once per process and writes an exchange's routing table into the control
     folder only for a binding new to the process: a second broker folder in one process, or a control
     folder emptied under a running service, would get no table, and every message would be unroutable.
     """
+
+    Channel = FolderChannel
 
     def __init__(self, client, **kwargs) -> None:  # noqa: ANN001, ANN003 - kombu's signature
         super().__init__(client, **kwargs)

@@ -19,24 +19,9 @@ from sync.consumer import DUPLICATE, HANDLED, STALE, EventConsumer
 from sync.envelope import enqueue
 from sync.publisher import Outgoing, Publisher, broker_connection
 from sync.relay import drain
+from tests.support.brokers import broker_settings, delete_topology
 from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract, random_suppliers, scorecard
 from tests.support.tcp_proxy import TcpProxy
-
-
-def broker_settings(url: str, tmp_path, **overrides) -> BrokerSettings:
-    name = uuid.uuid4().hex[:10]
-    options = {"url": url, "folder": tmp_path / "broker", "exchange": f"srm.events.test.{name}",
-               "queues": [QueueBinding(name=f"srm-test-{name}", routing_key="#")], "max_attempts": 2,
-               "confirm_timeout_s": 5, "connect_timeout_s": 5, **overrides}
-    return BrokerSettings(**options)
-
-
-def delete_topology(settings: BrokerSettings) -> None:
-    with broker_connection(settings) as connection:
-        channel = connection.channel()
-        for binding in settings.queues:
-            Queue(binding.name, Exchange(settings.exchange, type="topic"), binding.routing_key)(channel).delete()
-        Exchange(settings.exchange, type="topic")(channel).delete()
 
 
 @pytest.fixture(params=["filesystem", "rabbitmq"])

@@ -13,7 +13,8 @@ from store.outbox import replay
 from store.records import store_accounts
 from store.scorecards import save_scorecards
 from store.sync_state import quarantined
-from sync.consumer import DUPLICATE, HANDLED, QUARANTINED, STALE, BatchConsumer
+from sync.batch_consumer import BatchConsumer
+from sync.consumer import DUPLICATE, HANDLED, QUARANTINED, STALE, Incoming
 from sync.envelope import enqueue_many
 from sync.publisher import Publisher
 from sync.relay import drain
@@ -92,5 +93,5 @@ def test_a_locked_record_is_tried_again_and_written(org, sqlite_engine, tmp_path
                              SalesforceWriteBack(SalesforceClient(settings.salesforce), settings.salesforce),
                              lambda: NOW, settings.broker.queues[1], batch_size=200)
     before = app.api_calls
-    assert consumer.deliver_batch([(event.model_dump_json(), event.id)]).outcomes == {HANDLED: 1}
+    assert consumer.deliver_batch([Incoming(event.model_dump_json().encode(), event.id)]).outcomes == {HANDLED: 1}
     assert app.api_calls - before == 2 and accounts[20]["Supplier_Score__c"] == 91.0

@@ -5,7 +5,7 @@ from typing import Iterable, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, false, func, or_, select, true, tuple_
 
-from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount
+from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
 from domain.suppliers import SupplierProfile
 from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
 from domain.periods import period_of, shift_period
@@ -28,9 +28,15 @@ def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
 
 
 def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -> list[Rejected]:
-    """Upsert headers and replace each order's items, lines and confirmations: a rerun changes nothing."""
+    """Upsert headers and replace each order's items, lines and confirmations: a rerun changes nothing.
+    An order, item or schedule line repeated in the batch is stored once, as first given; the other
+    copies are refused as duplicates."""
+    orders, refused = first_copies(orders, lambda order: order.id, lambda order: order.id)
+    for n, order in enumerate(orders):
+        orders[n], repeated = order.without_repeats()
+        refused += repeated
     if not orders:
-        return []
+        return refused
     ids = [order.id for order in orders]
     before = _order_footprint(connection, ids)
     first_seen = _confirmations_first_seen(connection, ids)
@@ -57,7 +63,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
             connection.execute(table.insert(), rows)
     after = _order_footprint(connection, ids)
     mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
-    return []
+    return refused
 
 
 def _confirmation_key(confirmation_id: str | None, seq: int) -> str:
@@ -106,9 +112,12 @@ def _baseline_reach(prices: set[tuple]) -> set[tuple[str, str]]:
 
 def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
     """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused
-    for now (`waits`): its original may come later in the same pull."""
+    for now (`waits`): its original may come later in the same pull. A material document line repeated
+    in the batch is refused too (its first copy is stored)."""
+    movements, repeated = first_copies(movements, lambda m: m.key, lambda m: m.key)
     refused = _unknown_reversals(connection, movements)
     keep = [m for m in movements if m.key not in {r.key for r in refused}]
+    refused += repeated
     keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
     before = _movement_months(connection, keys)
     upsert(connection, goods_movements, [
@@ -157,11 +166,13 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
 
 
 def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> list[Rejected]:
+    """Upsert by Account id; an Account repeated in the batch is stored once, as first given."""
+    accounts, refused = first_copies(accounts, lambda account: account.id, lambda account: account.id)
     upsert(connection, supplier_accounts, [
         {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
-    return []  # no measurement reads an Account: scorecards take names, categories and tiers afresh every run
+    return refused  # no measurement reads an Account: scorecards take names, categories and tiers afresh every run
 
 
 def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:

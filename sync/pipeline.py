@@ -1,5 +1,6 @@
 """One sync run: pull the streams, each page stored with its cursor."""
 import logging
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,16 +20,18 @@ log = logging.getLogger("srm_bridge.sync")
 def sap_streams(connector: SapConnector, settings: Settings) -> list[Stream]:
     sap = settings.sap
     window = (timedelta(minutes=sap.overlap_minutes), timedelta(seconds=sap.settle_seconds), sap.stream_timeout_s)
+    suppliers = re.compile(settings.suppliers.id_pattern)
     return [
-        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window),
-        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window),
+        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers),
+        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers),
     ]
 
 
 def salesforce_streams(connector: SalesforceConnector, settings: Settings) -> list[Stream]:
     return [Stream("salesforce.accounts", connector.accounts, store_accounts,
                    timedelta(minutes=settings.salesforce.overlap_minutes),
-                   timedelta(seconds=settings.salesforce.settle_seconds), settings.salesforce.stream_timeout_s)]
+                   timedelta(seconds=settings.salesforce.settle_seconds), settings.salesforce.stream_timeout_s,
+                   re.compile(settings.suppliers.id_pattern))]
 
 
 @dataclass

@@ -5,6 +5,7 @@ deadline, a bug) is recorded on its `sync_runs` row and returned, so one stream'
 keeps the other streams or scoring from running.
 """
 import logging
+import re
 import threading
 import time
 from contextlib import closing, contextmanager
@@ -26,6 +27,7 @@ from store.sync_state import (
     start_run,
     write_cursor,
 )
+from sync.pages import screen, store_in
 
 log = logging.getLogger("srm_bridge.sync")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -42,6 +44,7 @@ class Stream:
     overlap: timedelta
     settle: timedelta
     timeout_s: float | None = None  # bounded total time of one pull: `<source>.stream_timeout_s`
+    supplier_ids: re.Pattern | None = None  # the supplier ids taken; records naming others are quarantined
 
     @property
     def source(self) -> str:
@@ -138,33 +141,40 @@ class _Position:
 def _store_page(engine: Engine, stream: Stream, run_id: str, row_id: int, page: Page, position: _Position,
                 waiting: list, now: datetime, result: StreamResult) -> tuple[int, int, int]:
     """One transaction: the page's records, its quarantine, its cursor and its count on the run row; the records
-    the store can take only later are added to `waiting`."""
-    with engine.begin() as connection:
-        refused = stream.store(connection, page.records)
+    the store can take only later are added to `waiting`. No record fails the page (`sync.pages`)."""
+    records, screened = screen(page.records, stream.supplier_ids)
+
+    def close(connection: Connection, refused: list[Rejected]) -> tuple[int, int, int]:
         later = {r.key for r in refused if r.waits}
-        waiting += [record for record in page.records if record.key in later]
-        rejected = page.rejected + [r for r in refused if not r.waits]
+        waiting.extend(record for record in records if record.key in later)
+        rejected = page.rejected + screened + [r for r in refused if not r.waits]
         quarantine_records(connection, run_id, stream.name, rejected, now)
         position.after(connection, page, bool(later), now)
         pulled = len(page.records) + len(page.rejected)
         stored = pulled - len(rejected) - len(later)
         count_page(connection, row_id, pulled, stored, len(rejected))
+        return pulled, stored, len(rejected)
+
+    pulled, stored, quarantined = store_in(engine, stream.store, records, close)
     result.pages += 1
     result.pulled += pulled
     result.stored += stored
-    result.quarantined += len(rejected)
-    return pulled, stored, len(rejected)
+    result.quarantined += quarantined
+    return pulled, stored, quarantined
 
 
 def _store_waiting(engine: Engine, stream: Stream, run_id: str, row_id: int, waiting: list, now: datetime,
                    result: StreamResult) -> None:
     """The records that waited for the end of the window: stored now, or quarantined with the store's reason."""
-    with engine.begin() as connection:
-        rejected = [r.model_copy(update={"waits": False}) for r in stream.store(connection, waiting)]
+    def close(connection: Connection, refused: list[Rejected]) -> int:
+        rejected = [r.model_copy(update={"waits": False}) for r in refused]
         quarantine_records(connection, run_id, stream.name, rejected, now)
         count_page(connection, row_id, 0, len(waiting) - len(rejected), len(rejected), pages=0)
-    result.stored += len(waiting) - len(rejected)
-    result.quarantined += len(rejected)
+        return len(rejected)
+
+    quarantined = store_in(engine, stream.store, waiting, close)
+    result.stored += len(waiting) - quarantined
+    result.quarantined += quarantined
 
 
 def _finish_quietly(engine: Engine, row_id: int, result: StreamResult) -> None:

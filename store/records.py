@@ -116,7 +116,8 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
     in the batch is refused too (its first copy is stored)."""
     movements, repeated = first_copies(movements, lambda m: m.key, lambda m: m.key)
     refused = _unknown_reversals(connection, movements)
-    keep = [m for m in movements if m.key not in {r.key for r in refused}]
+    unknown = {r.key for r in refused}
+    keep = [m for m in movements if m.key not in unknown]
     refused += repeated
     keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
     before = _movement_months(connection, keys)

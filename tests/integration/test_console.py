@@ -1,15 +1,17 @@
 """The web console as a WSGI application on a scored database: pages, figures, escaping, access."""
 import base64
 import re
+from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import text
 
 from config import ConfigError, load_settings
 from console.app import create_app
 from console.queries import is_final
+from domain.records import Rejected
 from scheduler.bootstrap import open_app
 from store.scorecards import load_scorecards
+from store.sync_state import quarantine_records
 from tests.support.populated import populate
 
 HOSTILE = '<script>alert("owned")</script> & Sons'
@@ -21,9 +23,9 @@ def scored(tmp_path_factory):
     app = open_app(settings=settings)
     populate(app.engine, settings, names={"0000100001": HOSTILE})
     with app.engine.begin() as connection:
-        connection.execute(text("INSERT INTO quarantine (run_id, stream, record_key, reason, raw, created_at) VALUES "
-                                "('r1', 'sap.purchase_orders', '4500000099', 'quantity is negative', "
-                                "'<PurchaseOrder><ID>4500000099</ID></PurchaseOrder>', CURRENT_TIMESTAMP)"))
+        quarantine_records(connection, "r1", "sap.purchase_orders", [Rejected(
+            key="4500000099", reason="quantity is negative", raw="<PurchaseOrder><ID>4500000099</ID></PurchaseOrder>")],
+            datetime.now(timezone.utc))
     return app
 
 

@@ -52,21 +52,19 @@ def _in_years(value: date) -> date:
     return value
 
 
-def decimal_text(value: Any) -> Any:
-    """A decimal as text is ASCII digits with an optional sign and point; floats are never exact enough."""
-    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
-        raise ValueError(f"{value!r} is not a decimal number (ASCII digits, an optional sign and point)")
-    if isinstance(value, (bool, float)):
-        raise ValueError(f"{value!r} is not an exact decimal: give it as text")
-    return value
+def _ascii_number(pattern: re.Pattern, what: str) -> Callable[[Any], Any]:
+    """A check that a number given as text is `what` (ASCII digits only), and that it is not a float or bool."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"{value!r} is not {what}")
+        if isinstance(value, (bool, float)):
+            raise ValueError(f"{value!r} is not {what}: give it as text, floats are never exact")
+        return value
+    return check
 
 
-def integer_text(value: Any) -> Any:
-    if isinstance(value, str) and not _INTEGER.fullmatch(value):
-        raise ValueError(f"{value!r} is not a whole number (ASCII digits)")
-    if isinstance(value, (bool, float)):
-        raise ValueError(f"{value!r} is not a whole number")
-    return value
+decimal_text = _ascii_number(_DECIMAL, "a decimal number (ASCII digits, an optional sign and point)")
+integer_text = _ascii_number(_INTEGER, "a whole number (ASCII digits)")
 
 
 def calendar_day(value: Any) -> Any:

@@ -10,7 +10,7 @@ import pytest
 from config import load_settings
 from scheduler.bootstrap import open_app
 from sync.envelope import enqueue
-from tests.conftest import POSTGRES_VAR, service_url
+from tests.support.databases import POSTGRES_VAR, service_url
 from tests.support.cli import closed_port, run_cli
 from tests.support.events import NOW, random_suppliers, scorecard
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from config.settings import SchedulerSettings
 from scheduler.leader import AdvisoryLock, FileLock, LeaderBusy, derived_key, instance_name, leader_lock, migrate_under_lock
 from store.db import create_engine_for, schema_is_current
-from tests.conftest import POSTGRES_VAR, service_url
+from tests.support.databases import POSTGRES_VAR, service_url
 
 
 def test_the_key_differs_per_database_and_schema():

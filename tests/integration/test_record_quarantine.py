@@ -25,7 +25,7 @@ def stream(name: str, store, *pages: list, supplier_ids: str | None = None, fail
             yield Page(records=records, cursor=NOW - 2 * HOUR)
         if fail_after:
             raise RuntimeError("a fault of ours")
-    return Stream(name, fetch, store, HOUR, HOUR, re.compile(supplier_ids) if supplier_ids else None)
+    return Stream(name, fetch, store, HOUR, HOUR, supplier_ids=re.compile(supplier_ids) if supplier_ids else None)
 
 
 def an_order(po: str, vendor: str, **fields) -> PurchaseOrder:

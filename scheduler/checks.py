@@ -19,8 +19,8 @@ class Reached:
 
 def health_problems(last_cycle: list[dict], outbox: dict, stuck_after_s: float) -> list[str]:
     """What `status` fails on: a stream of the last sync cycle failed, or an event waits longer than allowed."""
-    problems = [f"{row['stream']} failed in the last cycle: {row['error']}" for row in last_cycle
-                if row["outcome"] == "failed"]
+    problems = [f"{row['stream']} {row['outcome']} in the last cycle: {row['error']}" for row in last_cycle
+                if row["outcome"] in ("failed", "abandoned")]
     age = outbox.get("oldest_pending_age_s")
     if age is not None and age > stuck_after_s:
         problems.append(f"the oldest outbox event has waited {age:.0f} s, over scheduler.stuck_after_s="

@@ -124,6 +124,9 @@ sync_runs = Table(
     Column("quarantined", Integer, nullable=False, default=0),
     Column("outcome", String(12), nullable=False),
     Column("error", Text),
+    Column("host", String(255)),  # the process running it, and its last sign of life
+    Column("pid", Integer),
+    Column("heartbeat_at", Instant),
 )
 
 quarantine = Table(

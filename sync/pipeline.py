@@ -3,7 +3,7 @@ import logging
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
 
@@ -12,6 +12,7 @@ from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
+from store.sync_state import abandon_dead_runs
 from sync.streams import PageHook, Stream, StreamResult, pull
 
 log = logging.getLogger("srm_bridge.sync")
@@ -50,6 +51,9 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
     """Pull every stream; one failing stream is recorded and the others still run. Once `cancel` is
     stopped, the streams not yet started are left for the next run."""
     report = SyncReport(run_id=run_id or str(uuid.uuid4()))
+    with engine.begin() as connection:
+        if abandoned := abandon_dead_runs(connection, datetime.now(timezone.utc)):
+            log.warning("runs whose process died recorded as abandoned", extra={"runs": abandoned})
     for stream in streams:
         if cancel is not None and cancel.stop.is_set():
             log.warning("stopping: streams left for the next run", extra={"streams": [s.name for s in streams[

@@ -27,6 +27,7 @@ from store.sync_state import (
     start_run,
     write_cursor,
 )
+from sync.heartbeat import heartbeat
 from sync.pages import screen, store_in
 
 log = logging.getLogger("srm_bridge.sync")
@@ -89,8 +90,8 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         over_time = (f"{stream.name} ran longer than {stream.source}.stream_timeout_s={stream.timeout_s:g}; "
                      "its cursor stays where its committed pages left it") if stream.timeout_s else ""
         position, waiting = _Position(stream.name, cursor, upper), []
-        with _progress(result, run_id, started), cancel.deadline(stream.timeout_s, over_time), \
-                closing(stream.fetch(lower, upper)) as pages:
+        with _progress(result, run_id, started), heartbeat(engine, row_id), \
+                cancel.deadline(stream.timeout_s, over_time), closing(stream.fetch(lower, upper)) as pages:
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
                 if on_page:

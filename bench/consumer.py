@@ -1,5 +1,6 @@
 """A consumer draining a queue with 1 % poison messages, against the same consumer on the same queue
-without them; every valid event must be handled exactly once and every poison one quarantined."""
+without them, each in a process of its own; every valid event must be handled exactly once and every
+poison one quarantined."""
 import os
 import tempfile
 from collections import Counter
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.harness import Result, measure, with_ratio
+from bench.harness import Result, alone, measure, with_ratio
 from config.settings import BrokerSettings, ConsumerSettings
 from store.db import create_engine_for, upgrade
 from store.tables import quarantine
@@ -71,16 +72,19 @@ def drain(broker: BrokerSettings, folder: Path, name: str, events: int, poison_s
     return result
 
 
-def on(url: str, suffix: str, events: int) -> list[Result]:
+def drain_alone(url: str, name: str, events: int, poison_share: float) -> Result:
+    """`drain` on a queue and in a folder of its own, removed afterwards."""
     with tempfile.TemporaryDirectory() as folder:
-        results = []
-        for name, share in ((f"consumer_clean{suffix}", 0.0), (f"consumer_poison{suffix}", 0.01)):
-            broker = broker_settings(url, Path(folder) / name)
-            try:
-                results.append(drain(broker, Path(folder), name, events, share))
-            finally:
-                delete_topology(broker)
-    reference, poisoned = results
+        broker = broker_settings(url, Path(folder) / name)
+        try:
+            return drain(broker, Path(folder), name, events, poison_share)
+        finally:
+            delete_topology(broker)
+
+
+def on(url: str, suffix: str, events: int) -> list[Result]:
+    reference, poisoned = (alone(name, "bench.consumer:drain_alone", url, name, events, share)
+                           for name, share in ((f"consumer_clean{suffix}", 0.0), (f"consumer_poison{suffix}", 0.01)))
     return [reference, with_ratio(poisoned, reference)]
 
 
@@ -93,7 +97,3 @@ def consumer_poison_benches(events: int = 10_000) -> list[Result]:
         print(f"consumer_poison on RabbitMQ skipped: set {AMQP_VAR}")
     return results
 
-
-if __name__ == "__main__":
-    from bench.harness import report
-    report(consumer_poison_benches())

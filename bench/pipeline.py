@@ -1,16 +1,15 @@
-"""The whole pipeline at demo scale, in a process of its own: a full run, then a run after 1 % of the
-purchase orders changed in SAP (both stand-ins in their own processes, serving dataset files), end to
-end and stage by stage (sync, score, publish)."""
+"""The whole pipeline at demo scale: a full run, then a run after 1 % of the purchase orders changed in
+SAP (both stand-ins in their own processes, serving dataset files), each run in a process of its own;
+end to end (with that process's peak RSS) and stage by stage (sync, score, publish)."""
 import json
 import random
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from bench.harness import Result
-from bench.sap import own_peak_rss_mb, stand_in
+from bench.harness import Result, alone_rows, timed, with_ratio
+from bench.sap import stand_in
 from config import load_settings
 from mapping.kpis import months_before
 from sandbox.generator import generate_salesforce, generate_sap
@@ -23,10 +22,11 @@ AS_OF = date(2026, 6, 30)
 STAGES = ("sync", "score", "publish")
 
 
-def run_pipeline(folder: Path, sap_urls: list[str], salesforce: list[str], full: bool) -> dict[str, tuple[int, float]]:
-    """Sync, score and publish; per stage, what it handled (records pulled, supplier-months tallied, events sent)
-    and its seconds."""
-    settings = load_settings(database={"url": f"sqlite:///{folder / 'bench.db'}"}, broker={"folder": folder / "broker"},
+def run_pipeline(folder: str, sap_urls: list[str], salesforce: list[str], full: bool, suffix: str) -> list[Result]:
+    """Sync, score and publish: end to end (records pulled), then per stage what it handled (records pulled,
+    supplier-months tallied, events sent)."""
+    settings = load_settings(database={"url": f"sqlite:///{Path(folder) / 'bench.db'}"},
+                             broker={"folder": Path(folder) / "broker"},
                              sap={"purchase_orders": {"url": sap_urls[0]}, "goods_movements": {"url": sap_urls[1]},
                                   "settle_seconds": 0},
                              salesforce={"login_url": salesforce[0], "verify": salesforce[1], "settle_seconds": 0})
@@ -39,8 +39,10 @@ def run_pipeline(folder: Path, sap_urls: list[str], salesforce: list[str], full:
     published = publish_job(app)
     done = time.perf_counter()
     app.engine.dispose()
-    return {"sync": (sum(stream.pulled for stream in report.streams), synced - started),
-            "score": (scored.tallied, measured - synced), "publish": (published.sent, done - measured)}
+    pulled = sum(stream.pulled for stream in report.streams)
+    return [timed(f"end_to_end{suffix}", pulled, done - started), timed(f"sync{suffix}", pulled, synced - started),
+            timed(f"score{suffix}", scored.tallied, measured - synced),
+            timed(f"publish{suffix}", published.sent, done - measured)]
 
 
 def touch_one_percent(dataset: dict, since: date | None = None, seed: int = 1) -> dict:
@@ -57,53 +59,41 @@ def touch_one_percent(dataset: dict, since: date | None = None, seed: int = 1) -
     return changed
 
 
-def full_then_incremental(dataset: dict, salesforce: list[str], since: date | None) -> tuple[dict, dict]:
+def full_then_incremental(dataset: dict, salesforce: list[str], since: date | None,
+                          suffix: str) -> list[Result]:
     with tempfile.TemporaryDirectory() as workdir:
         folder = Path(workdir)
         (folder / "sap.json").write_text(json.dumps(dataset))
         with stand_in("sap", "--data", str(folder / "sap.json")) as sap_urls:
-            full = run_pipeline(folder, sap_urls, salesforce, full=True)
+            full = alone_rows("end_to_end_full", "bench.pipeline:run_pipeline", workdir, sap_urls, salesforce, True,
+                              "_full")
         (folder / "sap-changed.json").write_text(json.dumps(touch_one_percent(dataset, since)))
         with stand_in("sap", "--data", str(folder / "sap-changed.json")) as sap_urls:
-            incremental = run_pipeline(folder, sap_urls, salesforce, full=False)
-    return full, incremental
+            incremental = alone_rows(f"end_to_end_incremental_1pct{suffix}", "bench.pipeline:run_pipeline", workdir,
+                                     sap_urls, salesforce, False, f"_incremental_1pct{suffix}")
+    return full + incremental
 
 
-def main(suppliers: int, months: int, runs: int = 3) -> list[Result]:
-    """The pipeline `runs` times from scratch, keeping each stage's fastest run (the least disturbed on a
-    shared machine); end to end and per stage, the incremental run's seconds ÷ the full run's. Changes
-    drawn from every order reach back into the rolling windows and velocities of a whole year; changes
-    to the orders of the last two months (`_recent`), the usual case, reach less far."""
+def pipeline_runs(suppliers: int, months: int, runs: int = 3) -> list[Result]:
+    """The pipeline `runs` times from scratch, keeping each row's fastest run (the least disturbed on a
+    shared machine); end to end and per stage, ratio = the incremental run's seconds ÷ the full run's.
+    Changes drawn from every order reach back into the rolling windows and velocities of a whole year;
+    changes to the orders of the last two months (`_recent`), the usual case, reach less far."""
     dataset = generate_sap(suppliers, months, seed=1, as_of=AS_OF)
+    fastest: dict[str, Result] = {}
     with tempfile.TemporaryDirectory() as workdir:
         accounts = Path(workdir) / "salesforce.json"
         accounts.write_text(json.dumps(generate_salesforce(suppliers, 1, AS_OF)))
         with stand_in("salesforce", "--data", str(accounts)) as salesforce:
-            everywhere = [full_then_incremental(dataset, salesforce, None) for _ in range(runs)]
-            recent = [full_then_incremental(dataset, salesforce, months_before(AS_OF, 2)) for _ in range(runs)]
-    fulls = [full for full, _ in everywhere + recent]
-    peak = own_peak_rss_mb()
-
-    def result(name: str, handled: int, seconds: float, reference: str | None = None,
-               ratio: float | None = None) -> Result:
-        return Result(name, handled, round(seconds, 3), round(handled / seconds, 1), peak, reference, ratio)
-
+            for since, suffix in ((None, ""), (months_before(AS_OF, 2), "_recent")):
+                for _ in range(runs):
+                    for row in full_then_incremental(dataset, salesforce, since, suffix):
+                        if row.name not in fastest or row.seconds < fastest[row.name].seconds:
+                            fastest[row.name] = row
     results = []
-    for label, stage in (("end_to_end", None), *((stage, stage) for stage in STAGES)):
-        full = fastest(fulls, stage)
-        results.append(result(f"{label}_full", *full))
-        for suffix, runs_of in (("", everywhere), ("_recent", recent)):
-            handled, seconds = fastest([run for _, run in runs_of], stage)
-            results.append(result(f"{label}_incremental_1pct{suffix}", handled, seconds, f"{label}_full",
-                                  round(seconds / full[1], 4)))
+    for stage in ("end_to_end", *STAGES):
+        full = fastest[f"{stage}_full"]
+        results.append(full)
+        results += [with_ratio(fastest[f"{stage}_incremental_1pct{suffix}"], full, of="time")
+                    for suffix in ("", "_recent")]
     return results
-
-
-def fastest(runs: list[dict], stage: str | None) -> tuple[int, float]:
-    """(what it handled, seconds) of the fastest run of a stage; end to end (None): records pulled, all stages."""
-    figures = [run[stage] if stage else (run["sync"][0], sum(seconds for _, seconds in run.values())) for run in runs]
-    return min(figures, key=lambda handled_seconds: handled_seconds[1])
-
-
-if __name__ == "__main__":
-    print(json.dumps([result.__dict__ for result in main(int(sys.argv[1]), int(sys.argv[2]))]))

@@ -1,4 +1,5 @@
-"""Outbox → RabbitMQ with confirms, against a bare kombu `confirm_publish` loop to the same broker."""
+"""Outbox → RabbitMQ with confirms, against a bare kombu `confirm_publish` loop to the same broker; each
+side in a process of its own, its envelopes built and its queue declared before its timer starts."""
 import os
 import tempfile
 import uuid
@@ -7,7 +8,7 @@ from pathlib import Path
 
 from kombu import Connection, Exchange, Producer, Queue
 
-from bench.harness import Result, measure, with_ratio
+from bench.harness import Result, StageFailed, alone, measure, with_ratio
 from config.settings import BrokerSettings, QueueBinding
 from domain.events import CONTENT_TYPE
 from domain.scorecards import KpiValues, Scorecard
@@ -20,15 +21,15 @@ NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
 AMQP_VAR = "SRM_BRIDGE_BENCH_AMQP_URL"
 
 
-def amqp_url() -> str | None:
-    """The broker to measure against, or None (with a message) when none answers."""
+def amqp_url() -> str:
+    """The broker to measure against; `StageFailed` when it does not answer."""
     url = os.environ.get(AMQP_VAR) or os.environ.get("SRM_BRIDGE_TEST_AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672//"
     try:
         with Connection(url, connect_timeout=3) as connection:
             connection.ensure_connection(max_retries=1)
     except Exception as exc:  # noqa: BLE001 - any failure means "no broker to measure"
-        print(f"publish benches skipped: no RabbitMQ at {url} ({exc}); set {AMQP_VAR}")
-        return None
+        raise StageFailed(f"publish: no RabbitMQ answers at {url} ({type(exc).__name__}); start it or set "
+                          f"{AMQP_VAR}") from None
     return url
 
 
@@ -51,8 +52,9 @@ def _drop(settings: BrokerSettings) -> None:
         Exchange(settings.exchange, type="topic")(channel).delete()
 
 
-def bare_confirm_loop(url: str, events: int, suppliers: int) -> int:
-    """Reference: the same envelopes, one kombu publish with confirm_publish each, nothing else."""
+def bare_confirm_loop(url: str, events: int, suppliers: int) -> Result:
+    """Reference: the same envelopes, one kombu publish with confirm_publish each, nothing else; only the
+    publishing is timed."""
     settings = _broker(url)
     bodies = [(f"scorecard.published.{s:010d}", build_envelope("scorecard.published.v1", f"{s:010d}", n + 1,
                                                                 _card(f"{s:010d}", n), "urn:bench", NOW))
@@ -64,18 +66,23 @@ def bare_confirm_loop(url: str, events: int, suppliers: int) -> int:
             exchange.declare()
             Queue(settings.queues[0].name, exchange, routing_key="#", durable=True)(channel).declare()
             producer = Producer(channel, exchange=exchange)
-            for key, envelope in bodies:
-                producer.publish(envelope.model_dump_json(), routing_key=key, content_type=CONTENT_TYPE,
-                                 delivery_mode=2, mandatory=True, message_id=envelope.id, retry=False)
+
+            def publish_all() -> int:
+                for key, envelope in bodies:
+                    producer.publish(envelope.model_dump_json(), routing_key=key, content_type=CONTENT_TYPE,
+                                     delivery_mode=2, mandatory=True, message_id=envelope.id, retry=False)
+                return len(bodies)
+
+            return measure("publish_reference", publish_all)
     finally:
         _drop(settings)
-    return len(bodies)
 
 
-def outbox_to_rabbitmq(url: str, database_url: str, events: int, suppliers: int) -> Result:
-    """The relay draining a filled outbox; only the drain is timed."""
+def outbox_to_rabbitmq(url: str, events: int, suppliers: int) -> Result:
+    """The relay draining a filled outbox; only the drain is timed (its connection opened before)."""
     settings = _broker(url)
-    engine = create_engine_for(database_url)
+    folder = tempfile.TemporaryDirectory()
+    engine = create_engine_for(f"sqlite:///{Path(folder.name) / 'outbox.db'}")
     upgrade(engine)
     with engine.begin() as connection:
         for n in range(events // suppliers):
@@ -83,19 +90,18 @@ def outbox_to_rabbitmq(url: str, database_url: str, events: int, suppliers: int)
                 enqueue(connection, settings, "scorecard.published.v1", f"{s:010d}", _card(f"{s:010d}", n), NOW)
     try:
         with Publisher(settings) as publisher:
+            publisher.publish_many([])  # connected, confirm mode on, topology declared: before the timer
             return measure("publish_rabbitmq", lambda: drain(engine, publisher, settings, lambda: NOW).sent)
     finally:
         engine.dispose()
+        folder.cleanup()
         _drop(settings)
 
 
 def publish_benches(events: int = 5000, suppliers: int = 500) -> list[Result]:
     url = amqp_url()
-    if url is None:
-        return []
-    reference = measure("publish_reference", lambda: bare_confirm_loop(url, events, suppliers))
-    with tempfile.TemporaryDirectory() as folder:
-        spread = outbox_to_rabbitmq(url, f"sqlite:///{Path(folder) / 'spread.db'}", events, suppliers)
-        single = outbox_to_rabbitmq(url, f"sqlite:///{Path(folder) / 'single.db'}", events // 5, 1)
-    single.name = "publish_rabbitmq_one_supplier"  # worst case: strict order leaves one message per round trip
+    reference = alone("publish_reference", "bench.publish:bare_confirm_loop", url, events, suppliers)
+    spread = alone("publish_rabbitmq", "bench.publish:outbox_to_rabbitmq", url, events, suppliers)
+    # worst case: strict order leaves one message per round trip
+    single = alone("publish_rabbitmq_one_supplier", "bench.publish:outbox_to_rabbitmq", url, events // 5, 1)
     return [reference, with_ratio(spread, reference), with_ratio(single, reference)]

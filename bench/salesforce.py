@@ -1,14 +1,11 @@
-"""Salesforce pull: HTTP calls and peak RSS for a large org, REST paging and Bulk API 2.0, in a fresh process.
+"""Salesforce pull: HTTP calls and peak RSS for a large org, REST paging and Bulk API 2.0, each in a fresh process.
 
 The stand-in runs in its own process; the calls are counted on the connector's own HTTP session.
 """
-import json
-import subprocess
-import sys
 from datetime import datetime, timezone
 
-from bench.harness import Result, measure
-from bench.sap import own_peak_rss_mb, stand_in
+from bench.harness import Result, alone, measure
+from bench.sap import stand_in
 from config.settings import SalesforceSettings
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 
@@ -16,13 +13,11 @@ SINCE, UNTIL = datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2100, 1, 1, t
 
 
 def pull(name: str, accounts: int, bulk: bool) -> Result:
-    """Runs `python -m bench.salesforce` so that the peak RSS is this pull's alone."""
-    done = subprocess.run([sys.executable, "-m", "bench.salesforce", name, str(accounts), "bulk" if bulk else "rest"],
-                          capture_output=True, text=True, check=True)
-    return Result(**json.loads(done.stdout.strip().splitlines()[-1]))
+    """In a process of its own, so that the peak RSS is this pull's alone; `calls`: HTTP calls it made."""
+    return alone(name, "bench.salesforce:pull_here", name, accounts, bulk)
 
 
-def _pull_here(name: str, accounts: int, bulk: bool) -> Result:
+def pull_here(name: str, accounts: int, bulk: bool) -> Result:
     calls = 0
 
     def count(response, *args, **kwargs):  # noqa: ANN001, ANN202 - a requests hook
@@ -35,10 +30,5 @@ def _pull_here(name: str, accounts: int, bulk: bool) -> Result:
         connector = SalesforceConnector(SalesforceClient(settings))
         connector.client.http.hooks["response"].append(count)
         result = measure(name, lambda: sum(len(page.records) for page in connector.accounts(SINCE, UNTIL)))
-    result.peak_rss_mb = own_peak_rss_mb()
-    result.reference, result.ratio = "HTTP calls (ratio column)", float(calls)
+    result.calls = calls
     return result
-
-
-if __name__ == "__main__":
-    print(json.dumps(_pull_here(sys.argv[1], int(sys.argv[2]), sys.argv[3] == "bulk").__dict__))

@@ -4,8 +4,6 @@ The stand-in runs in its own process (as SAP would), so the measured process hol
 client side, and peak RSS says what the connector needs.
 """
 import io
-import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -17,7 +15,7 @@ from typing import Iterator
 import requests
 from lxml import etree
 
-from bench.harness import Result, measure
+from bench.harness import Result, alone, measure
 from config.settings import SapSettings
 from connectors.sap import SapConnector
 
@@ -79,25 +77,12 @@ def connector_extract(url: str, page_size: int) -> int:
                for order in page.records for item in order.items)
 
 
-def own_peak_rss_mb() -> float:
-    """This process's peak RSS since it started (VmHWM): ru_maxrss would carry the forking parent's peak."""
-    try:
-        status = Path("/proc/self/status").read_text()
-        return round(int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024, 1)
-    except (OSError, StopIteration):
-        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def history_extract(name: str, suppliers: int, months: int, page_size: int) -> Result:
     """Pull a history in a fresh process, so that its peak RSS is the connector's alone."""
-    done = subprocess.run([sys.executable, "-m", "bench.sap", str(suppliers), str(months), str(page_size)],
-                          capture_output=True, text=True, check=True)
-    return Result(**{**json.loads(done.stdout.strip().splitlines()[-1]), "name": name})
+    return alone(name, "bench.sap:pull_history", suppliers, months, page_size)
 
 
-if __name__ == "__main__":
-    history_suppliers, history_months, size = (int(arg) for arg in sys.argv[1:4])
-    with sap_stand_in(history_suppliers, history_months) as url:
-        result = measure("sap_extract_history", lambda: connector_extract(url, size))
-    result.peak_rss_mb = own_peak_rss_mb()
-    print(json.dumps(result.__dict__))
+def pull_history(suppliers: int, months: int, page_size: int) -> Result:
+    """The connector's pull timed; the stand-in's start is not."""
+    with sap_stand_in(suppliers, months) as url:
+        return measure("sap_extract_history", lambda: connector_extract(url, page_size))

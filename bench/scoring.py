@@ -1,18 +1,16 @@
 """KPI engine at scale: OTD, fill rate and PPM per supplier and month for 1,000,000 schedule lines and
 1,000,000 movements over 5,000 suppliers and 24 months, against the same aggregation in pandas.
 
-Runs in a process of its own (`python -m bench.scoring`), so its peak RSS is the engine's.
+Each side runs in a process of its own with the same synthetic history in memory, so each row's peak
+RSS is that side's.
 """
-import json
 import random
-import sys
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pandas as pd
 
-from bench.harness import measure
-from bench.sap import own_peak_rss_mb
+from bench.harness import Result, alone, measure, with_ratio
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from mapping.kpis import DeliveryWindow
 from mapping.scorecards import measure as measure_kpis
@@ -77,16 +75,16 @@ def pandas_reference(items: list[ItemHistory], periods: list[str]) -> int:
     return len(result)
 
 
-def main(suppliers: int, months: int, lines: int) -> list[dict]:
+def scored(side: str, suppliers: int, months: int, lines: int) -> Result:
+    """One side (`engine` or `pandas_reference`) timed on the history; building the history is not."""
     items = synthetic(suppliers, months, lines)
     periods = month_periods(AS_OF, months)
-    reference = measure("scoring_pandas_reference", lambda: pandas_reference(items, periods))
-    scored = measure("scoring", lambda: engine(items, periods))
-    # ratio = time ÷ the pandas time (lower is better), as the target is stated
-    scored.reference, scored.ratio = reference.name, round(scored.seconds / reference.seconds, 3)
-    scored.peak_rss_mb = reference.peak_rss_mb = own_peak_rss_mb()
-    return [reference.__dict__, scored.__dict__]
+    aggregate = engine if side == "engine" else pandas_reference
+    return measure(side, lambda: aggregate(items, periods))
 
 
-if __name__ == "__main__":
-    print(json.dumps(main(*(int(arg) for arg in sys.argv[1:4]))))
+def scoring_runs(suppliers: int, months: int, lines: int) -> list[Result]:
+    """The KPI engine against the pandas reference; ratio = time ÷ the pandas time, as the target is stated."""
+    reference = alone("scoring_pandas_reference", "bench.scoring:scored", "pandas_reference", suppliers, months, lines)
+    engine_row = alone("scoring", "bench.scoring:scored", "engine", suppliers, months, lines)
+    return [reference, with_ratio(engine_row, reference, of="time")]

@@ -24,10 +24,11 @@ from simple_salesforce.exceptions import (
 from config.settings import SalesforceSettings
 from connectors.cancel import Cancel
 from connectors.errors import AuthError, LimitExceeded, PayloadError, RemoteFault, TransientError
+from connectors.kept import Kept
 from connectors.retry import transient_retry
 from connectors.salesforce_bulk import BulkJobFailed, bulk_accounts
 from connectors.salesforce_http import GuardedSession, Usage, next_records_path, parse_limit_info
-from connectors.salesforce_records import account_page, query_answer, token_answer
+from connectors.salesforce_records import TokenAnswer, account_page, query_answer, token_answer
 from domain.records import Page, SupplierAccount
 
 log = logging.getLogger("srm_bridge.connectors.salesforce")
@@ -40,8 +41,9 @@ def soql_datetime(value: datetime) -> str:
 class SalesforceClient:
     """A simple-salesforce client whose session is renewed when Salesforce expires it."""
 
-    def __init__(self, settings: SalesforceSettings, cancel: Cancel | None = None) -> None:
-        self.settings = settings
+    def __init__(self, settings: SalesforceSettings, cancel: Cancel | None = None, kept: Kept | None = None) -> None:
+        """`kept`: the process's Salesforce session, used when there is one and replaced when renewed."""
+        self.settings, self.kept = settings, kept
         self.cancel = cancel or Cancel()
         self.http = GuardedSession(settings.verify, settings.max_response_mb)
         self.http.allow(settings.login_url)
@@ -52,6 +54,8 @@ class SalesforceClient:
         self.retrying = transient_retry(settings.max_attempts, settings.retry_initial_s,
                                         wait_hint=lambda: self.retry_after_s, cancel=self.cancel)
         self.sf: Salesforce | None = None
+        if kept is not None and kept.salesforce is not None:
+            self._use(kept.salesforce)
 
     def _observe(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         """Every answer: the API usage it reports, and how long a refusal asks us to wait."""
@@ -118,10 +122,15 @@ class SalesforceClient:
         except ValueError:
             raise AuthError(f"Salesforce login at {url} answered something that is not JSON") from None
         grant = token_answer(body, url)
+        self._use(grant)
+        if self.kept is not None:
+            self.kept.salesforce = grant
+        log.debug("Salesforce session opened", extra={"instance_url": grant.instance_url, "auth": self.settings.auth})
+
+    def _use(self, grant: TokenAnswer) -> None:
         self.http.allow(grant.instance_url)
         self.sf = Salesforce(instance_url=grant.instance_url, session_id=grant.access_token,
                              version=self.settings.api_version, session=self.http)
-        log.debug("Salesforce session opened", extra={"instance_url": grant.instance_url, "auth": self.settings.auth})
 
     def login(self) -> None:
         """Open a session now (`config check --connect`), within one retry budget."""

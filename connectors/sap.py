@@ -17,6 +17,7 @@ from typing import Callable, Iterator
 from config.settings import SapSettings
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError
+from connectors.kept import Kept
 from connectors.sap_dates import LocalDates
 from connectors.sap_es import EsQuery
 from connectors.sap_records import GoodsMovementReader, PurchaseOrderReader
@@ -50,8 +51,10 @@ class SapConnector:
 
     SERVICES = {"purchase_orders": "purchase orders", "goods_movements": "goods movements"}
 
-    def __init__(self, settings: SapSettings, cancel: Cancel | None = None, plant_timezone: str = "UTC") -> None:
-        self.settings, self.cancel = settings, cancel
+    def __init__(self, settings: SapSettings, cancel: Cancel | None = None, plant_timezone: str = "UTC",
+                 kept: Kept | None = None) -> None:
+        """`kept`: the process's parsed WSDLs, read from and added to (`connectors.kept`)."""
+        self.settings, self.cancel, self.kept = settings, cancel, kept
         self._transport: SapTransport | None = None
         self._queries: dict[str, EsQuery] = {}
         dates = LocalDates(settings.time_zones, plant_timezone)
@@ -66,7 +69,7 @@ class SapConnector:
                 self._transport = SapTransport(self.settings, self.cancel)
             mapping, setting = getattr(self.settings, stream), f"sap.{stream}"
             service = SoapService(self._transport, self.SERVICES[stream], mapping.url or self.settings.url,
-                                  str(mapping.wsdl) if mapping.wsdl else None, setting)
+                                  str(mapping.wsdl) if mapping.wsdl else None, setting, self.kept)
             self._queries[stream] = EsQuery(service, mapping, self.settings.page_size, setting)
         return self._queries[stream]
 

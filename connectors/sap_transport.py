@@ -31,6 +31,7 @@ from config.settings import SapSettings
 from connectors.cancel import Cancel
 from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, TransientError
 from connectors.http import ConfiguredSession
+from connectors.kept import Kept
 from connectors.retry import transient_retry
 
 CHUNK = 64 * 1024
@@ -173,7 +174,7 @@ class SoapService:
     """One SAP service: its WSDL, its SOAP 1.1 binding and its endpoint (`sap-client` appended)."""
 
     def __init__(self, transport: SapTransport, name: str, url: str | None, wsdl_file: str | None,
-                 setting: str) -> None:
+                 setting: str, kept: Kept | None = None) -> None:
         if not url and not wsdl_file:
             raise ConnectorError(f"no endpoint for SAP {name}: set {setting}.url (or sap.url)")
         self.transport, self.name, self.setting = transport, name, setting
@@ -181,8 +182,11 @@ class SoapService:
         wsdl = wsdl_file or with_client(f"{url}?wsdl", client)
         zeep_settings = zeep.Settings(strict=True, xml_huge_tree=False, forbid_dtd=True, forbid_entities=True,
                                       forbid_external=True)
-        self.zeep = transport.guard(lambda: zeep.Client(wsdl, transport=_BoundedTransport(transport),
+        parsed = kept.wsdls.get(wsdl) if kept is not None else None
+        self.zeep = transport.guard(lambda: zeep.Client(parsed or wsdl, transport=_BoundedTransport(transport),
                                                         settings=zeep_settings), f"loading the WSDL of {name}")
+        if kept is not None:
+            kept.wsdls[wsdl] = self.zeep.wsdl
         self.bindings = [b for b in self.zeep.wsdl.bindings.values() if isinstance(b, Soap11Binding)]
         self.address = with_client(url or self._published_address(), client)
         self._proxies: dict[str, Any] = {}

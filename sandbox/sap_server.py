@@ -95,6 +95,7 @@ class SapStandIn:
         self.paths = {stream: f"/sap/bc/srt/xip/sap/{query.service}/{client}/{binding}/{binding}"
                       for stream, query in QUERIES.items()}
         self.requests_served = 0
+        self.wsdls_served = 0
         self.received: deque[bytes] = deque(maxlen=100)  # the last request bodies, for tests
         self.load(dataset)
 
@@ -122,6 +123,7 @@ class SapStandIn:
         if environ["REQUEST_METHOD"] == "GET" and "wsdl" in query:
             host = environ.get("HTTP_HOST", f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}")
             body = self._wsdl(stream).replace("{address}", f"{environ['wsgi.url_scheme']}://{host}{path}").encode()
+            self.wsdls_served += 1
             start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
             return [body]
         if environ["REQUEST_METHOD"] != "POST":

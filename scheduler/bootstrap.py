@@ -9,6 +9,7 @@ from sqlalchemy.exc import DBAPIError
 
 from config import Settings, load_settings
 from connectors.cancel import Cancel
+from connectors.kept import Kept
 from connectors.salesforce import SalesforceClient, SalesforceConnector
 from connectors.sap import SapConnector
 from scheduler.exits import database_unreachable
@@ -34,6 +35,7 @@ class Sources:
 class App:
     settings: Settings
     engine: Engine
+    kept: Kept = field(default_factory=Kept)  # parsed WSDLs and the Salesforce session, from one run to the next
 
     def today(self) -> date:
         """Calendar date in the plant's time zone: the default `as_of`."""
@@ -44,12 +46,14 @@ class App:
         return datetime.now(timezone.utc)
 
     def sources(self, sources: list[str], cancel: Cancel | None = None) -> Sources:
-        """Fresh connectors for one run; `cancel` ends their waits and retries when the run must stop."""
+        """Fresh connectors for one run, on what earlier runs kept; `cancel` ends their waits and retries when
+        the run must stop."""
         built = Sources()
         if "sap" in sources:
-            built.streams += sap_streams(SapConnector(self.settings.sap, cancel, self.settings.timezone), self.settings)
+            connector = SapConnector(self.settings.sap, cancel, self.settings.timezone, self.kept)
+            built.streams += sap_streams(connector, self.settings)
         if "salesforce" in sources:
-            built.salesforce = SalesforceClient(self.settings.salesforce, cancel)
+            built.salesforce = SalesforceClient(self.settings.salesforce, cancel, self.kept)
             built.streams += salesforce_streams(SalesforceConnector(built.salesforce), self.settings)
         return built
 

@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
 from config.sap_mapping import DEFAULT_TIME_ZONES, DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
 from config.strict import ENV_PREFIX, ConfigError, StrictModel, check_environment, describe
-from config.urls import check_broker_url, check_database_url
+from config.urls import check_broker_url, check_database_url, joined_broker_urls
 
 # SAP's vendor number (LIFNR, CHAR 10) after its ALPHA conversion: numbers zero-padded to 10 digits, other
 # values upper-case letters, digits, "-", "_" and "/"
@@ -59,20 +59,32 @@ class QueueBinding(StrictModel):
 
 
 class BrokerSettings(StrictModel):
-    url: Annotated[str, AfterValidator(check_broker_url)] = Field(
-        "filesystem://", description="amqp:// or amqps:// (RabbitMQ), or filesystem:// (embedded).")
+    url: Annotated[str, BeforeValidator(joined_broker_urls), AfterValidator(check_broker_url)] = Field(
+        "filesystem://", description=(
+            "amqp:// or amqps:// (RabbitMQ), or filesystem:// (embedded). Several RabbitMQ nodes, as a list or "
+            "separated by ';', are tried in turn (failover)."))
     folder: Path = Path("srm-bridge-data/broker")
     exchange: str = "srm.events"
     source: str = "urn:srm-bridge"
     queues: list[QueueBinding] = Field(default_factory=lambda: [
         QueueBinding(name="srm-bridge.events"),
         QueueBinding(name="srm-bridge.salesforce", routing_key="scorecard.published.*")])
+    queue_type: Literal["classic", "quorum"] = Field("classic", description=(
+        "RabbitMQ: declare the queues as quorum queues (replicated over the cluster's nodes; x-queue-type). "
+        "A queue that exists keeps its type: RabbitMQ refuses to redeclare it as the other."))
     connect_timeout_s: float = Field(10, gt=0)
     confirm_timeout_s: float = Field(10, gt=0)
     max_attempts: int = Field(10, ge=1, description="Refusals of one event before it is dead-lettered.")
     outage_attempts: int = Field(4, ge=1, description="Drains per publish run while the broker is unavailable.")
     retry_initial_s: float = Field(1.0, ge=0)
     batch_size: int = Field(500, ge=1)
+
+    @model_validator(mode="after")
+    def _quorum_on_rabbitmq(self) -> "BrokerSettings":
+        if self.queue_type == "quorum" and not self.url.lower().startswith("amqp"):
+            raise ValueError("queue_type quorum needs RabbitMQ: set broker.url to amqp:// or amqps://, or "
+                             "broker.queue_type to classic")
+        return self
 
 
 class ConsumerSettings(StrictModel):

@@ -22,14 +22,24 @@ def check_database_url(url: str) -> str:
     return url
 
 
+def joined_broker_urls(value: object) -> object:
+    """A YAML list of broker URLs as the `;`-separated string kombu takes for failover."""
+    return ";".join(str(url).strip() for url in value) if isinstance(value, list) else value
+
+
 def check_broker_url(url: str) -> str:
-    scheme, separator, _ = url.partition("://")
-    if not separator:
-        raise ValueError(f"{mask_url(url)!r} is not a URL; use {BROKER_EXAMPLES}")
-    if scheme.lower() not in BROKERS:
-        raise ValueError(f"broker transport {scheme}:// is not supported; use {BROKER_EXAMPLES}")
-    _check_port(url, BROKER_EXAMPLES)
-    return url
+    """One broker URL, or several RabbitMQ nodes separated by `;` (tried in turn: kombu's failover)."""
+    urls = [part.strip() for part in url.split(";")]
+    for part in urls:
+        scheme, separator, _ = part.partition("://")
+        if not separator:
+            raise ValueError(f"{mask_url(part)!r} is not a URL; use {BROKER_EXAMPLES}")
+        if scheme.lower() not in BROKERS:
+            raise ValueError(f"broker transport {scheme}:// is not supported; use {BROKER_EXAMPLES}")
+        _check_port(part, BROKER_EXAMPLES)
+    if len(urls) > 1 and any(not part.lower().startswith(("amqp://", "amqps://")) for part in urls):
+        raise ValueError("several broker URLs (failover) must all be amqp:// or amqps:// (RabbitMQ nodes)")
+    return ";".join(urls)
 
 
 def _check_port(url: str, examples: str) -> None:

@@ -76,10 +76,10 @@ def reach_database(settings: Settings) -> str:
 
 
 def reach_broker(settings: Settings) -> str:
-    from sync.publisher import broker_connection
+    from sync.publisher import broker_connection, connect
     broker = settings.broker
     with broker_connection(broker) as connection:
-        connection.ensure_connection(max_retries=0, timeout=broker.connect_timeout_s)
+        connect(connection, broker)
         if broker.url.startswith("filesystem"):
             return f"{broker.url}: folder {Path(broker.folder).resolve()}"
         server = getattr(connection.connection, "server_properties", {}) or {}

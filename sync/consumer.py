@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
-from kombu import Exchange, Queue
+from kombu import Queue
 from sqlalchemy import Connection, Engine
 
 from config.settings import BrokerSettings, ConsumerSettings, QueueBinding
@@ -31,7 +31,7 @@ from domain.events import CloudEvent, parse_event
 from domain.records import Rejected
 from store.consumers import failed_attempts, forget_failures, last_handled, record_failure, record_handled
 from store.sync_state import quarantine_records
-from sync.publisher import broker_connection
+from sync.publisher import broker_connection, declared_queue
 
 log = logging.getLogger("srm_bridge.sync.consumer")
 
@@ -182,8 +182,7 @@ class EventConsumer:
             log.error("event quarantined", extra={"consumer": self.name, "event_id": key, "reason": reason})
 
     def queue(self) -> Queue:
-        exchange = Exchange(self.broker.exchange, type="topic", durable=True)
-        return Queue(self.binding.name, exchange, routing_key=self.binding.routing_key, durable=True)
+        return declared_queue(self.broker, self.binding)
 
     def run(self, max_events: int | None = None, idle_timeout_s: float | None = None,
             should_stop: Callable[[], bool] = lambda: False) -> ConsumeResult:

@@ -30,7 +30,7 @@ from kombu.transport import filesystem, virtual
 from kombu.utils.encoding import bytes_to_str
 from kombu.utils.json import loads
 
-from config.settings import BrokerSettings
+from config.settings import BrokerSettings, QueueBinding
 from domain.events import CONTENT_TYPE
 
 log = logging.getLogger("srm_bridge.sync.publisher")
@@ -120,13 +120,26 @@ def broker_connection(settings: BrokerSettings) -> Connection:
                                          "write_timeout": settings.confirm_timeout_s})
 
 
+def connect(connection: Connection, settings: BrokerSettings) -> None:
+    """One try at each configured broker in turn (failover URLs), each within `connect_timeout_s`."""
+    brokers = max(1, len(connection.alt))
+    connection.ensure_connection(max_retries=brokers - 1, timeout=settings.connect_timeout_s * brokers)
+
+
+def declared_queue(settings: BrokerSettings, binding: QueueBinding) -> Queue:
+    """A configured queue as it is declared: durable, bound to the topic exchange, of `broker.queue_type`."""
+    arguments = {"x-queue-type": "quorum"} if settings.queue_type == "quorum" else None
+    return Queue(binding.name, Exchange(settings.exchange, type="topic", durable=True),
+                 routing_key=binding.routing_key, durable=True, queue_arguments=arguments)
+
+
 def declare_topology(connection: Connection, settings: BrokerSettings) -> Exchange:
-    """The durable topic exchange and the configured durable queues bound to it."""
+    """The durable topic exchange and the configured queues bound to it."""
     channel = connection.default_channel
     exchange = Exchange(settings.exchange, type="topic", durable=True)
     exchange(channel).declare()
     for binding in settings.queues:
-        Queue(binding.name, exchange, routing_key=binding.routing_key, durable=True)(channel).declare()
+        declared_queue(settings, binding)(channel).declare()
     return exchange
 
 
@@ -164,7 +177,7 @@ class Publisher:
         if self.producer is None:
             try:
                 # one try: the relay owns the retry policy (tenacity backoff across drains)
-                self.connection.ensure_connection(max_retries=0, timeout=self.settings.connect_timeout_s)
+                connect(self.connection, self.settings)
                 self.exchange = declare_topology(self.connection, self.settings)
                 channel = self.connection.default_channel
                 if not self.virtual:
@@ -260,7 +273,7 @@ def probe_broker(settings: BrokerSettings) -> None:
     """Connect once and let go; raise `BrokerUnavailable` (naming the broker, password masked) when that fails."""
     connection = broker_connection(settings)
     try:
-        connection.ensure_connection(max_retries=0, timeout=settings.connect_timeout_s)
+        connect(connection, settings)
     except Exception as exc:  # kombu surfaces transport errors of many kinds
         raise BrokerUnavailable(f"broker {connection.as_uri()} unavailable: {exc}") from exc
     finally:

@@ -192,3 +192,22 @@ def test_the_client_never_gives_up_before_the_server_would(monkeypatch):
     monkeypatch.setenv("SRM_BRIDGE_DATABASE__STATEMENT_TIMEOUT_S", "600")
     with pytest.raises(ConfigError, match=r"database .*answer_timeout_s must be longer than statement_timeout_s"):
         load_settings()
+
+
+def test_several_brokers_for_failover_as_a_list_or_separated_by_semicolons(tmp_path):
+    path = tmp_path / "settings.yaml"
+    path.write_text("broker:\n  url:\n    - amqp://guest:s3cret@rabbit-1:5672//\n    - amqps://rabbit-2/vhost\n")
+    assert load_settings(path).broker.url == "amqp://guest:s3cret@rabbit-1:5672//;amqps://rabbit-2/vhost"
+    assert load_settings(broker={"url": "amqp://rabbit-1// ; amqp://rabbit-2//"}).broker.url == \
+        "amqp://rabbit-1//;amqp://rabbit-2//"
+
+
+@pytest.mark.parametrize("broker, expected", [
+    ({"url": "amqp://rabbit-1//;filesystem://"}, "must all be amqp:// or amqps://"),
+    ({"url": "amqp://rabbit-1//;redis://cache"}, "redis:// is not supported"),
+    ({"url": "filesystem://", "queue_type": "quorum"}, "queue_type quorum needs RabbitMQ"),
+    ({"url": "amqp://rabbit//", "queue_type": "mirrored"}, "broker.queue_type"),
+])
+def test_failover_and_quorum_queues_are_for_rabbitmq_only(broker, expected):
+    with pytest.raises(ConfigError, match=expected):
+        load_settings(broker=broker)

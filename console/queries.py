@@ -13,6 +13,7 @@ from domain.actions import CorrectiveAction
 from domain.periods import period_end
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
+from mapping.benchmarks import percentile_ranks
 from mapping.risks import ChartPoint, flagged_months, p_chart
 from mapping.scorecards import window_periods
 from store.actions import audit_trail, find_actions
@@ -41,25 +42,42 @@ class Standing:
 
 
 def peer_standing(card: Scorecard, peers: list[Scorecard]) -> Standing:
-    """`peers`: the month's monthly cards of every supplier (the supplier's own included)."""
+    """`peers`: the month's monthly cards of every supplier (the supplier's own included). Percentiles are
+    those of the month's peer benchmarks; suppliers without a category are ranked among themselves."""
     group = [p.score for p in peers if p.category == card.category and p.score is not None]
     rank = None if card.score is None else 1 + sum(score > card.score for score in group)
-    return Standing(card.category, rank, len(group), card.percentile_in_category, card.percentile_in_segment)
+    return Standing(card.category, rank, len(group), category_percentiles(peers).get(card.supplier_id),
+                    percentile_ranks(_scores(peers), {p.supplier_id: p.srm_level for p in peers}).get(card.supplier_id))
+
+
+def category_percentiles(cards: list[Scorecard]) -> dict[str, float]:
+    """Supplier → percentile rank of its score among the cards of its category (one period and window)."""
+    return percentile_ranks(_scores(cards), {card.supplier_id: card.category for card in cards})
+
+
+def _scores(cards: list[Scorecard]) -> dict[str, float]:
+    return {card.supplier_id: card.score for card in cards if card.score is not None}
 
 
 @dataclass
 class SupplierRow:
     card: Scorecard  # the latest final month
     scores: list[tuple[str, float | None]]  # the final months up to it, oldest first (at most TREND_MONTHS)
+    percentile_in_category: float | None = None  # in the card's month
 
 
 def supplier_rows(connection: Connection) -> list[SupplierRow]:
     """Every supplier with a final month: its latest final card and its monthly scores up to it."""
     by_supplier: dict[str, list[Scorecard]] = {}
+    by_period: dict[str, list[Scorecard]] = {}
     for card in load_scorecards(connection):
+        by_period.setdefault(card.period, []).append(card)
         if is_final(card):
             by_supplier.setdefault(card.supplier_id, []).append(card)
-    return [SupplierRow(cards[-1], _trend(cards, cards[-1].period)) for cards in by_supplier.values()]
+    percentiles = {period: category_percentiles(by_period[period])
+                   for period in {cards[-1].period for cards in by_supplier.values()}}
+    return [SupplierRow(cards[-1], _trend(cards, cards[-1].period),
+                        percentiles[cards[-1].period].get(cards[-1].supplier_id)) for cards in by_supplier.values()]
 
 
 def _trend(cards: list[Scorecard], last: str) -> list[tuple[str, float | None]]:

@@ -12,7 +12,7 @@ SORTS = {
     "grade": lambda row: row.card.grade or "~",
     "otd": lambda row: row.card.kpis.otd_pct if row.card.kpis.otd_pct is not None else -1.0,
     "ppm": lambda row: row.card.kpis.quality_ppm if row.card.kpis.quality_ppm is not None else -1.0,
-    "percentile": lambda row: row.card.percentile_in_category if row.card.percentile_in_category is not None else -1.0,
+    "percentile": lambda row: row.percentile_in_category if row.percentile_in_category is not None else -1.0,
 }
 FIELDS = {"category": "category", "segment": "segment", "level": "srm_level", "grade": "grade"}
 

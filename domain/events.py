@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator
 
 from domain.actions import ActionChange
+from domain.benchmarks import GROUP_ID_PATTERN, Benchmark
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SUPPLIER_ID_PATTERN
@@ -21,6 +22,7 @@ MAX_SEQUENCE = 2**63 - 1  # what producers and consumers store it in
 
 EVENT_DATA: dict[str, type[BaseModel]] = {
     "scorecard.published.v1": Scorecard,
+    "benchmark.published.v1": Benchmark,
     "action.opened.v1": ActionChange,
     "action.status_changed.v1": ActionChange,
     "action.escalated.v1": ActionChange,
@@ -29,6 +31,8 @@ EVENT_DATA: dict[str, type[BaseModel]] = {
     "risk.cleared.v1": RiskSignal,
 }
 EVENT_TYPES = tuple(EVENT_DATA)
+GROUP_EVENTS = frozenset({"benchmark.published.v1"})  # about a peer group, not one supplier
+SUBJECT_PATTERN = r"^[!-~]{1,96}$"
 
 
 class CloudEvent(BaseModel):
@@ -41,9 +45,7 @@ class CloudEvent(BaseModel):
         "Unique per event (a UUID); also the AMQP message_id. Redeliveries keep it: dedupe on it."))
     source: str = Field(description="URI of the srm-bridge installation that produced the event.")
     type: str
-    subject: str = Field(pattern=SUPPLIER_ID_PATTERN, description=(
-        "SAP vendor id of the supplier the event is about (10 digits, or up to 10 upper-case letters, "
-        "digits, '-', '_', '/')."))
+    subject: str = Field(pattern=SUBJECT_PATTERN, description="What the event is about; each type narrows it.")
     time: datetime
     datacontenttype: Literal["application/json"]
     dataschema: str = Field(description="URN of the JSON Schema of this event type.")
@@ -67,10 +69,18 @@ def _class_name(event_type: str) -> str:
     return "".join(word.capitalize() for word in words)
 
 
+SUPPLIER_SUBJECT = Field(pattern=SUPPLIER_ID_PATTERN, description=(
+    "SAP vendor id of the supplier the event is about (10 digits, or up to 10 upper-case letters, digits, '-', "
+    "'_', '/')."))
+GROUP_SUBJECT = Field(pattern=GROUP_ID_PATTERN, description=(
+    "Id of the peer group the event is about: 'category:' or 'srm_level:' and the name, percent-encoded "
+    "(a '.' too); a name too long keeps its start and '~' with 16 hex digits of its SHA-256."))
+
 EVENT_MODELS: dict[str, type[CloudEvent]] = {
     event_type: create_model(_class_name(event_type), __base__=CloudEvent,
                              __doc__=f"CloudEvent of type {event_type}.",
-                             type=(Literal[event_type], ...), data=(data_model, ...))
+                             type=(Literal[event_type], ...), data=(data_model, ...),
+                             subject=(str, GROUP_SUBJECT if event_type in GROUP_EVENTS else SUPPLIER_SUBJECT))
     for event_type, data_model in EVENT_DATA.items()
 }
 
@@ -83,9 +93,10 @@ def schema_id(event_type: str) -> str:
     return f"{SCHEMA_URN}{event_type}"
 
 
-def routing_key(event_type: str, supplier_id: str) -> str:
-    """`scorecard.published.v1` for supplier 0000100001 routes as `scorecard.published.0000100001`."""
-    return f"{event_type.rsplit('.', 1)[0]}.{supplier_id}"
+def routing_key(event_type: str, subject: str) -> str:
+    """`scorecard.published.v1` for supplier 0000100001 routes as `scorecard.published.0000100001`,
+    `benchmark.published.v1` for group `srm_level:basic` as `benchmark.published.srm_level:basic`."""
+    return f"{event_type.rsplit('.', 1)[0]}.{subject}"
 
 
 def parse_event(body: str | bytes) -> CloudEvent:

@@ -101,7 +101,5 @@ class Scorecard(BaseModel):
     segment: str | None = Field(None, description="Kraljic quadrant: strategic, leverage, bottleneck, routine.")
     srm_level: str | None = Field(None, description="strategic, performance-managed or basic.")
     category: str | None = None
-    percentile_in_category: float | None = None
-    percentile_in_segment: float | None = None
     velocity_points_per_month: float | None = Field(None, description=(
         "Least-squares slope of the monthly score over the last months (config scoring.velocity_months)."))

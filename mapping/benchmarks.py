@@ -1,6 +1,11 @@
 """Where a supplier stands among its peers, and which way it is heading."""
 from collections import defaultdict
-from typing import Hashable
+from typing import Hashable, Iterable
+
+from config import KPI_KEYS
+from domain.benchmarks import Benchmark, Distribution, KpiDistributions, group_id
+from domain.scorecards import Scorecard
+from mapping.kpis import nearest_rank
 
 
 def percentile_ranks(scores: dict[str, float], groups: dict[str, Hashable]) -> dict[str, float]:
@@ -32,3 +37,34 @@ def velocity(monthly_scores: list[float | None]) -> float | None:
     mean_y = sum(y for _, y in points) / len(points)
     spread = sum((x - mean_x) ** 2 for x, _ in points)
     return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / spread, 4)
+
+
+def distribution(values: list[float]) -> Distribution | None:
+    """p10, quartiles and p90 by nearest rank (as every median and p90 here); None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return Distribution(count=len(ordered), p10=nearest_rank(ordered, 10), p25=nearest_rank(ordered, 25),
+                        median=nearest_rank(ordered, 50), p75=nearest_rank(ordered, 75), p90=nearest_rank(ordered, 90))
+
+
+def peer_benchmarks(cards: Iterable[Scorecard]) -> list[Benchmark]:
+    """One benchmark per category and per SRM level in each period and window, over the cards of its
+    members; a supplier without a category (or an SRM level) belongs to no group of that kind."""
+    groups: dict[tuple[str, str, str, int], list[Scorecard]] = defaultdict(list)
+    for card in cards:
+        for dimension, name in (("category", card.category), ("srm_level", card.srm_level)):
+            if name:
+                groups[(dimension, name, card.period, card.window_months)].append(card)
+    found = []
+    for (dimension, name, period, window_months), members in sorted(groups.items()):
+        scores = {card.supplier_id: card.score for card in members if card.score is not None}
+        found.append(Benchmark(
+            group=group_id(dimension, name), dimension=dimension, name=name, period=period,
+            window_months=window_months, as_of=max(card.as_of for card in members), size=len(members),
+            score=distribution(list(scores.values())),
+            kpis=KpiDistributions(**{key: distribution([v for card in members if (v := getattr(card.kpis, key)) is not None])
+                                     for key in KPI_KEYS}),
+            percentile_ranks=dict(sorted(percentile_ranks(scores, {}).items()))))
+    return found
+

@@ -10,7 +10,7 @@ from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
 from domain.performance import collector_paused
 from domain.periods import period_of, shift_period
 from domain.scorecards import KpiValues, Measured, Scorecard, Tally
-from mapping.benchmarks import percentile_ranks, velocity
+from mapping.benchmarks import velocity
 from mapping.deliveries import Anomaly, LineFacts, line_facts
 from mapping.kpis import (
     DeliveryWindow,
@@ -211,9 +211,6 @@ def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: li
     for period in periods:
         for months in sorted({m for (_, p, m) in measured if p == period}):
             keys = [(s, p, m) for (s, p, m) in measured if p == period and m == months and measured[(s, p, m)].active]
-            scored = {s: scores[(s, p, m)][1] for (s, p, m) in keys if scores[(s, p, m)][1] is not None}
-            by_category = percentile_ranks(scored, {s: profiles[s].category if s in profiles else None for s in scored})
-            by_segment = percentile_ranks(scored, {s: segments[s].srm_level if s in segments else None for s in scored})
             for supplier, _, _ in sorted(keys):
                 values = measured[(supplier, period, months)]
                 kpi_score_map, score = scores[(supplier, period, months)]
@@ -226,9 +223,7 @@ def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: li
                     kpi_scores={k: round(v, 4) for k, v in kpi_score_map.items()},
                     score=None if score is None else round(score, 4), grade=grade(score, scoring.grades),
                     segment=segment.quadrant if segment else None, srm_level=segment.srm_level if segment else None,
-                    category=profile.category if profile else None,
-                    percentile_in_category=by_category.get(supplier), percentile_in_segment=by_segment.get(supplier),
-                    velocity_points_per_month=velocity(history)))
+                    category=profile.category if profile else None, velocity_points_per_month=velocity(history)))
     return cards
 
 

@@ -152,6 +152,7 @@ def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
     mode = "incremental" if report.incremental else "full"
     click.echo(f"{len(report.cards)} scorecards computed, {len(report.changed)} changed "
                f"({report.tallied} supplier-months tallied, {mode}); "
+               f"peer benchmarks changed {len(report.benchmarks)}; "
                f"risk signals raised {report.raised}, cleared {report.cleared}")
 
 

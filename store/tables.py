@@ -212,16 +212,18 @@ action_audit = Table(
     Column("reason", Text, nullable=False),
 )
 
+SUBJECT = 96  # an event's subject: a supplier id, or a peer group's id (domain.benchmarks)
+
 supplier_sequences = Table(
     "supplier_sequences", metadata,
-    Column("supplier_id", String(10), primary_key=True),
+    Column("supplier_id", String(SUBJECT), primary_key=True),  # the subject
     Column("last_sequence", BigInteger, nullable=False),
 )
 
 outbox = Table(
     "outbox", metadata,
     Column("id", String(36), primary_key=True),
-    Column("supplier_id", String(10), nullable=False),
+    Column("supplier_id", String(SUBJECT), nullable=False),  # the subject
     Column("sequence", BigInteger, nullable=False),
     Column("event_type", String(60), nullable=False),
     Column("routing_key", String(120), nullable=False),
@@ -239,7 +241,7 @@ outbox = Table(
 consumer_offsets = Table(
     "consumer_offsets", metadata,
     Column("consumer", String(60), primary_key=True),
-    Column("subject", String(40), primary_key=True),
+    Column("subject", String(SUBJECT), primary_key=True),
     Column("last_sequence", BigInteger, nullable=False),
     Column("last_event_id", String(36), nullable=False),
     Column("updated_at", Instant, nullable=False),
@@ -274,4 +276,16 @@ scoring_state = Table(
     Column("as_of", Date, nullable=False),
     Column("settings_hash", String(64), nullable=False),
     Column("scored_at", Instant, nullable=False),
+)
+
+benchmarks = Table(
+    "benchmarks", metadata,  # the last benchmark published per peer group, period and window
+    Column("group_id", String(SUBJECT), primary_key=True),
+    Column("period", String(7), primary_key=True),
+    Column("window_months", Integer, primary_key=True),
+    Column("dimension", String(20), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("published_at", Instant, nullable=False),
 )

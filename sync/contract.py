@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from domain.events import CONTENT_TYPE, EVENT_DATA, EVENT_MODELS, schema_id
+from domain.events import CONTENT_TYPE, EVENT_DATA, EVENT_MODELS, GROUP_EVENTS, routing_key, schema_id
 
 CONTRACT_DIR = Path("docs/contract")
 ASYNCAPI_FILE = "asyncapi.yaml"
@@ -33,25 +33,32 @@ def event_schema(event_type: str) -> dict:
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id(event_type), **schema}
 
 
+SUBJECT_PARAMETERS = {
+    False: ("supplierId", "SAP vendor id, equal to the CloudEvent `subject`."),
+    True: ("groupId", "Peer group id (`category:…` or `srm_level:…`), equal to the CloudEvent `subject`."),
+}
+
+
 def asyncapi_document() -> dict:
     channels, operations, messages = {}, {}, {}
     for event_type, data_model in EVENT_DATA.items():
         name = _camel(event_type)
-        address = event_type.rsplit(".", 1)[0] + ".{supplierId}"
+        parameter, about = SUBJECT_PARAMETERS[event_type in GROUP_EVENTS]
         messages[name] = {
             "name": event_type,
             "title": EVENT_MODELS[event_type].__name__,
             "summary": f"CloudEvent `{event_type}` whose `data` is a {data_model.__name__}.",
+            "description": (f"AMQP properties: `type` = `{event_type}` (the CloudEvent `type`), `message_id` = the "
+                            f"CloudEvent `id`, `content_type` = `{CONTENT_TYPE}`, `content_encoding` = `utf-8`, "
+                            "`delivery_mode` = 2 (persistent). No application headers."),
             "contentType": CONTENT_TYPE,
-            "headers": {"type": "object", "properties": {
-                "message_id": {"type": "string", "description": "Equals the CloudEvent `id`."}}},
             "payload": {"schemaFormat": SCHEMA_FORMAT, "schema": {"$ref": schema_file(event_type)}},
             "bindings": {"amqp": {"messageType": event_type, "bindingVersion": AMQP_BINDING}},
         }
         channels[name] = {
-            "address": address,
+            "address": routing_key(event_type, "{" + parameter + "}"),
             "description": f"Routing key of `{event_type}` on the topic exchange `{EXCHANGE}`.",
-            "parameters": {"supplierId": {"description": "SAP vendor id, equal to the CloudEvent `subject`."}},
+            "parameters": {parameter: {"description": about}},
             "messages": {name: {"$ref": f"#/components/messages/{name}"}},
             "bindings": {"amqp": {"is": "routingKey", "bindingVersion": AMQP_BINDING, "exchange": {
                 "name": EXCHANGE, "type": "topic", "durable": True, "autoDelete": False, "vhost": "/"}}},
@@ -68,12 +75,14 @@ def asyncapi_document() -> dict:
             "title": "srm-bridge events",
             "version": "1.0.0",
             "description": (
-                "Supplier scorecards, risk signals and corrective-action changes pushed by srm-bridge.\n\n"
-                "Every message is a CloudEvents 1.0 envelope in structured JSON mode. Delivery is at least "
-                "once: a redelivered event keeps its `id` (also the AMQP `message_id`). Per supplier "
-                "(`subject`), `sequence` increases; handle an event only when its sequence is above the last "
+                "Supplier scorecards, peer benchmarks, risk signals and corrective-action changes pushed by "
+                "srm-bridge.\n\n"
+                "Every message is a CloudEvents 1.0 envelope in structured JSON mode; its AMQP `type` property "
+                "is the CloudEvent `type` and its `message_id` the CloudEvent `id`. Delivery is at least "
+                "once: a redelivered event keeps its `id`. Per `subject` (a supplier, or a peer group for "
+                "benchmarks), `sequence` increases; handle an event only when its sequence is above the last "
                 "one handled for that subject, which drops duplicates and stale replays alike. Bind a queue "
-                "with a routing-key pattern, e.g. `scorecard.published.*` or `#`."),
+                "with a routing-key pattern, e.g. `scorecard.published.*`, `benchmark.published.*` or `#`."),
         },
         "defaultContentType": CONTENT_TYPE,
         "servers": {"broker": {

@@ -53,6 +53,7 @@ class Outgoing:
     event_id: str
     routing_key: str
     envelope: str
+    event_type: str  # the CloudEvents type, also the AMQP `type` property consumers may filter on
 
 
 def is_virtual(settings: BrokerSettings) -> bool:
@@ -204,7 +205,7 @@ class Publisher:
     def _send(self, producer: Producer, message: Outgoing) -> None:
         producer.publish(message.envelope, routing_key=message.routing_key, content_type=CONTENT_TYPE,
                          content_encoding="utf-8", delivery_mode=2, mandatory=True, message_id=message.event_id,
-                         retry=False)
+                         type=message.event_type, retry=False)
 
     def _publish_virtual(self, producer: Producer, messages: list[Outgoing]) -> dict[str, PublishError | None]:
         channel = producer.channel

@@ -82,7 +82,7 @@ def _relay_batch(connection: Connection, publisher: Publisher, settings: BrokerS
     while queues and result.unavailable is None:
         wave = [queue.popleft() for queue in queues.values()]
         try:
-            outcomes = publisher.publish_many([Outgoing(r["id"], r["routing_key"], r["envelope"]) for r in wave])
+            outcomes = publisher.publish_many([Outgoing(r["id"], r["routing_key"], r["envelope"], r["event_type"]) for r in wave])
         except BrokerUnavailable as exc:
             outcomes = {r["id"]: exc for r in wave}
         for row in wave:

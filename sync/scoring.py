@@ -9,9 +9,11 @@ from typing import Iterable
 from sqlalchemy import Connection, Engine
 
 from config import Settings
+from domain.benchmarks import Benchmark
 from domain.deliveries import OrderedItem
 from domain.periods import shift_period
 from domain.scorecards import Scorecard
+from mapping.benchmarks import peer_benchmarks
 from mapping.explain import (
     RULES,
     explain_actions,
@@ -37,6 +39,7 @@ from mapping.scorecards import (
     window_periods,
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
+from store.benchmarks import save_benchmarks
 from store.records import actions_due, item_histories, ordered_items, supplier_profiles
 from store.measurements import Touched, clear_dirty, dirty, last_basis, load_tallies, save_basis, save_tallies
 from store.risks import open_signals, reconcile_signals
@@ -59,6 +62,7 @@ RULES_VERSION = 2
 class ScoreReport:
     cards: list[Scorecard]
     changed: list[Scorecard]  # new or different since the last run: published
+    benchmarks: list[Benchmark]  # peer groups whose spread or ranks changed: published
     raised: int
     cleared: int
     actions: ActionReport
@@ -101,8 +105,9 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     Each supplier-month is tallied once (what it gives every KPI) and each window summed from its
     months' tallies. Only the supplier-months that changed records feed are tallied again, when the
     last run had the same as-of date and measurement settings; otherwise (or with `full`) all are.
-    Windows, scores, segments, percentiles and signals are always rebuilt from all tallies, so an
-    incremental run gives what a full one would.
+    Windows, scores, segments, peer benchmarks and signals are always rebuilt from all tallies, so an
+    incremental run gives what a full one would. A card is published when its supplier's own numbers
+    changed, a peer group's benchmark when its spread or ranks did.
     """
     scoring = settings.scoring
     periods = month_periods(as_of, scoring.months)
@@ -129,8 +134,10 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
         measured = measure_windows(tallies, wanted)
         cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
         changed = save_scorecards(connection, cards, now)
+        benchmarks = save_benchmarks(connection, peer_benchmarks(cards), periods, as_of, now)
         enqueue_many(connection, settings.broker,
-                     [("scorecard.published.v1", card.supplier_id, card) for card in changed], now)
+                     [("scorecard.published.v1", card.supplier_id, card) for card in changed]
+                     + [("benchmark.published.v1", benchmark.group, benchmark) for benchmark in benchmarks], now)
         conditions = _conditions(settings, as_of, cards, measured, segments, profiles,
                                  category_shares(spend_by_supplier(last_year),
                                                  {s: p.category for s, p in profiles.items()}))
@@ -140,10 +147,11 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
         save_basis(connection, as_of, basis_hash(settings), now)
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
                               "suppliers_touched": len(touched) if incremental else None, "months_tallied": len(fresh),
-                              "scorecards": len(cards), "changed": len(changed), "signals_raised": raised,
+                              "scorecards": len(cards), "changed": len(changed),
+                              "benchmarks_changed": len(benchmarks), "signals_raised": raised,
                               "signals_cleared": cleared, "actions_opened": actions_report.opened,
                               "actions_escalated": actions_report.escalated, "actions_closed": actions_report.closed})
-    return ScoreReport(cards, changed, raised, cleared, actions_report, incremental, len(fresh))
+    return ScoreReport(cards, changed, benchmarks, raised, cleared, actions_report, incremental, len(fresh))
 
 
 def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],

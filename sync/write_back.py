@@ -5,6 +5,8 @@ failed for a passing reason (a row lock, a busy server) is tried again up to
 `write_back.max_attempts` times; a record refused for good (validation, unknown id), or still
 failing, is dead-lettered with the Salesforce error. Only the newest monthly period stored for a supplier is written, so a rescored older month
 never overwrites a newer one; suppliers without exactly one live Account are refused by name.
+Other events a queue bound wider than `scorecard.published.*` brings are acknowledged untouched: the
+percentile ranks of a peer benchmark are not an Account's field.
 """
 import logging
 
@@ -20,6 +22,7 @@ from store.tables import corrective_actions, scorecards, supplier_accounts
 from sync.consumer import RetryLater
 
 log = logging.getLogger("srm_bridge.sync.write_back")
+SCORECARD = "scorecard.published.v1"
 RETRYABLE = frozenset({"UNABLE_TO_LOCK_ROW", "SERVER_UNAVAILABLE", "REQUEST_RUNNING_TOO_LONG", "TXN_SECURITY_FAIL"})
 
 
@@ -31,6 +34,8 @@ class SalesforceWriteBack:
         outcomes: dict[str, str | None] = {event.id: None for event in events}
         latest: dict[str, tuple[CloudEvent, Scorecard]] = {}
         for event in events:
+            if event.type != SCORECARD:
+                continue
             card: Scorecard = event.data
             if card.window_months == 1 and (card.supplier_id not in latest or card.period >= latest[card.supplier_id][1].period):
                 latest[card.supplier_id] = (event, card)

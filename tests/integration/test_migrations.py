@@ -1,6 +1,7 @@
 """The migrations build exactly the schema `store/tables.py` declares, on SQLite and PostgreSQL; on
 SQLite a first migration killed at any point leaves no schema or a whole one, and the next upgrade
 completes it."""
+import json
 import os
 import random
 import signal
@@ -14,8 +15,13 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
+from domain.events import parse_event
 from store.db import SchemaError, alembic_config, create_engine_for, upgrade
-from store.tables import metadata
+from store.outbox import events
+from store.scorecards import load_scorecards, save_scorecards
+from store.tables import metadata, outbox, scorecards
+from sync.envelope import build_envelope
+from tests.support.events import NOW, scorecard
 
 # Imports once, then forks a process per first migration asked for on stdin; reaps it (a zombie until
 # then, so its pid stays its own) when told, and reports how it ended.
@@ -129,3 +135,35 @@ def test_a_failing_step_rolls_the_whole_sqlite_upgrade_back(tmp_path):
     with pytest.raises(Exception, match="tallies"):
         upgrade(engine)
     assert schema_state(engine) == before  # the steps before the failing one are undone too
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def unmigrated(request, tmp_path):
+    if request.param == "sqlite":
+        return create_engine_for(f"sqlite:///{tmp_path / 'old.db'}")
+    return create_engine_for(request.getfixturevalue("postgres_schema_url"))
+
+
+def test_scorecards_stored_and_queued_with_percentiles_lose_them_and_are_not_republished(unmigrated):
+    card = scorecard("0000100001", 3)
+    old = {**card.model_dump(mode="json"), "percentile_in_category": 50.0, "percentile_in_segment": None}
+    envelope = json.loads(build_envelope("scorecard.published.v1", card.supplier_id, 1, card, "urn:x", NOW)
+                          .model_dump_json())
+    upgrade(unmigrated, "0009")
+    with unmigrated.begin() as connection:
+        connection.execute(scorecards.insert(), [{
+            "supplier_id": card.supplier_id, "period": card.period, "window_months": 1, "score": card.score,
+            "kpis": card.kpis.model_dump(), "kpi_scores": card.kpi_scores, "as_of": card.as_of, "fingerprint": "old",
+            "computed_at": NOW, "card": old}])
+        connection.execute(outbox.insert(), [{
+            "id": envelope["id"], "supplier_id": card.supplier_id, "sequence": 1, "event_type": envelope["type"],
+            "routing_key": "scorecard.published.0000100001", "envelope": json.dumps({**envelope, "data": old}),
+            "created_at": NOW, "attempts": 0}])
+    upgrade(unmigrated)
+    assert_complete(unmigrated)
+    with unmigrated.begin() as connection:
+        assert load_scorecards(connection) == [card]
+        assert save_scorecards(connection, [card], NOW) == []  # its fingerprint follows the card
+        queued, = events(connection)
+    assert parse_event(queued["envelope"]).data == card
+    unmigrated.dispose()

@@ -1,5 +1,6 @@
 """One publisher contract, run on the filesystem transport and on RabbitMQ, with real consumers."""
 import json
+import re
 import shutil
 import threading
 import uuid
@@ -20,7 +21,15 @@ from sync.envelope import enqueue
 from sync.publisher import Outgoing, Publisher, broker_connection
 from sync.relay import drain
 from tests.support.brokers import broker_settings, delete_topology
-from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract, random_suppliers, scorecard
+from tests.support.events import (
+    CONTRACT,
+    EXAMPLES,
+    NOW,
+    check_against_contract,
+    random_suppliers,
+    scorecard,
+    subject_for,
+)
 from tests.support.tcp_proxy import TcpProxy
 
 
@@ -170,7 +179,7 @@ def test_the_same_exchange_routes_in_each_broker_folder_of_one_process(tmp_path)
         if n == 2:
             shutil.rmtree(folder / "control")  # emptied under a running process: declared again
         with Publisher(settings) as publisher:
-            assert publisher.publish_many([Outgoing(f"event-{n}", "scorecard.published.0000100001", "{}")]) == {f"event-{n}": None}
+            assert publisher.publish_many([Outgoing(f"event-{n}", "scorecard.published.0000100001", "{}", "scorecard.published.v1")]) == {f"event-{n}": None}
     assert len(list((tmp_path / "second" / "queues").iterdir())) == len(BrokerSettings().queues)
 
 
@@ -259,20 +268,30 @@ def test_several_relays_on_postgresql_publish_each_row_once_in_supplier_order(ra
 
 
 def test_a_consumer_built_from_the_asyncapi_document_alone_reads_every_event_type(rabbitmq, sqlite_engine):
-    """Queues bound by each channel's address; every message checked against the schema its message names."""
+    """Queues bound by each channel's address; every message checked against the schema its message names,
+    and found by a consumer that reads everything and keeps what carries the binding's AMQP `type`."""
     document = yaml.safe_load((CONTRACT / "asyncapi.yaml").read_text())
     supplier, = random_suppliers(1)
     exchange = Exchange(rabbitmq.exchange, type="topic", durable=True)  # the document names `srm.events`
     queues = {name: Queue(f"{rabbitmq.queues[0].name}.{name}", exchange, auto_delete=True,
-                          routing_key=channel["address"].replace("{supplierId}", "*"))
+                          routing_key=re.sub(r"\{\w+\}", "*", channel["address"]))
               for name, channel in document["channels"].items()}
+    everything = Queue(f"{rabbitmq.queues[0].name}.everything", exchange, auto_delete=True, routing_key="#")
     with broker_connection(rabbitmq) as connection:
-        for queue in queues.values():
+        for queue in [*queues.values(), everything]:
             queue(connection.default_channel).declare()
         with sqlite_engine.begin() as transaction:
             for event_type, data in EXAMPLES.items():
-                enqueue(transaction, rabbitmq, event_type, supplier, data, NOW)
+                enqueue(transaction, rabbitmq, event_type, subject_for(event_type, supplier), data, NOW)
         assert drain_once(sqlite_engine, rabbitmq).sent == len(EXAMPLES) == len(queues)
+        with connection.SimpleQueue(everything) as simple:
+            by_type = {}
+            for _ in EXAMPLES:
+                message = simple.get(timeout=10)
+                message.ack()
+                by_type[message.properties.get("type")] = json.loads(message.body)
+        for spec in document["components"]["messages"].values():
+            assert by_type[spec["bindings"]["amqp"]["messageType"]]["type"] == spec["name"]
         for name, queue in queues.items():
             spec = document["components"]["messages"][name]
             with connection.SimpleQueue(queue) as simple:
@@ -283,8 +302,9 @@ def test_a_consumer_built_from_the_asyncapi_document_alone_reads_every_event_typ
             envelope = json.loads(message.body)
             jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker()).validate(envelope)
             assert message.content_type == spec["contentType"]
-            assert (envelope["type"], envelope["subject"]) == (spec["name"], supplier)
+            assert (envelope["type"], envelope["subject"]) == (spec["name"], subject_for(spec["name"], supplier))
             assert message.properties["message_id"] == envelope["id"]
+            assert message.properties["type"] == spec["bindings"]["amqp"]["messageType"]
 
 
 def test_a_short_outage_is_ridden_out_within_one_publish_run(rabbitmq, proxy, sqlite_engine):

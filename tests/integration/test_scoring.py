@@ -68,18 +68,24 @@ def test_signals_are_raised_once_and_cleared_once(synced):
 
 
 def test_a_changed_line_is_rescored_incrementally_as_a_full_run_would(synced):
+    """Only the changed supplier's cards are published again; its peers' new ranks go out in benchmarks."""
     engine, settings = synced.engine, synced.settings
     orders, _ = sap_records(generate_sap(5, 14, seed=3, as_of=AS_OF))
-    score(engine, settings, AS_OF, NOW)
+    first = score(engine, settings, AS_OF, NOW)
+    assert first.benchmarks and event_count(engine, "benchmark.published.v1") == len(first.benchmarks)
     line = orders[7].items[0].schedule_lines[0]
     with engine.begin() as connection:
         store_purchase_orders(connection, [changed_line(orders[7], quantity=line.quantity * 3)])
     quick = score(engine, settings, AS_OF, NOW + timedelta(hours=1))
     assert quick.incremental and 0 < quick.tallied <= 4 and quick.changed
+    assert {card.supplier_id for card in quick.changed} == {orders[7].vendor}
+    assert quick.benchmarks and all(orders[7].vendor in b.percentile_ranks for b in quick.benchmarks)
+    assert len({(b.group, b.period, b.window_months) for b in quick.benchmarks}) == len(quick.benchmarks)
     again = score(engine, settings, AS_OF, NOW + timedelta(hours=2), full=True)
     assert not again.incremental and again.tallied > 10 * quick.tallied
-    assert again.changed == [] and sorted(c.model_dump_json() for c in again.cards) == sorted(
-        c.model_dump_json() for c in quick.cards)
+    assert again.changed == [] and again.benchmarks == []
+    assert sorted(c.model_dump_json() for c in again.cards) == sorted(c.model_dump_json() for c in quick.cards)
+    assert event_count(engine, "benchmark.published.v1") == len(first.benchmarks) + len(quick.benchmarks)
 
 
 def test_explain_agrees_with_the_scorecard(synced):

@@ -19,6 +19,7 @@ from sync.envelope import enqueue_many
 from sync.publisher import Publisher
 from sync.relay import drain
 from sync.write_back import SalesforceWriteBack
+from tests.support.events import EXAMPLES, GROUP
 
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
 SUPPLIERS = 1001  # the generator leaves the last supplier without an Account: 1,000 Accounts with a vendor
@@ -95,3 +96,16 @@ def test_a_locked_record_is_tried_again_and_written(org, sqlite_engine, tmp_path
     before = app.api_calls
     assert consumer.deliver_batch([Incoming(event.model_dump_json().encode(), event.id)]).outcomes == {HANDLED: 1}
     assert app.api_calls - before == 2 and accounts[20]["Supplier_Score__c"] == 91.0
+
+
+def test_a_peer_benchmark_on_a_queue_bound_to_everything_is_handled_without_a_call(sqlite_engine, tmp_path):
+    """Percentile ranks are not an Account's field: the write-back leaves benchmarks alone."""
+    settings = load_settings(salesforce={"login_url": "https://127.0.0.1:9", "retry_initial_s": 0},
+                             broker={"folder": tmp_path / "broker"})
+    with sqlite_engine.begin() as connection:
+        [event] = enqueue_many(connection, settings.broker,
+                               [("benchmark.published.v1", GROUP, EXAMPLES["benchmark.published.v1"])], NOW)
+    consumer = BatchConsumer(sqlite_engine, settings.broker, "salesforce",
+                             SalesforceWriteBack(SalesforceClient(settings.salesforce), settings.salesforce),
+                             lambda: NOW, settings.broker.queues[0], batch_size=200)
+    assert consumer.deliver_batch([Incoming(event.model_dump_json().encode(), event.id)]).outcomes == {HANDLED: 1}

@@ -7,7 +7,8 @@ from pathlib import Path
 import jsonschema
 
 from domain.actions import ActionChange, CorrectiveAction, Milestone
-from domain.events import EVENT_MODELS
+from domain.benchmarks import Benchmark, Distribution, KpiDistributions, group_id
+from domain.events import EVENT_MODELS, GROUP_EVENTS
 from domain.risks import RiskSignal
 from domain.scorecards import KpiValues, Scorecard
 
@@ -51,8 +52,24 @@ def _risk(cleared: bool) -> RiskSignal:
                       evidence={"n": 40, "p_bar": 0.88}, raised_at=NOW, cleared_at=NOW if cleared else None)
 
 
+def _benchmark() -> Benchmark:
+    spread = Distribution(count=2, p10=80.5, p25=80.5, median=80.5, p75=91.0, p90=91.0)
+    return Benchmark(group=GROUP, dimension="category", name="Raw Materials", period="2026-06", window_months=1,
+                     as_of=date(2026, 7, 1), size=3, score=spread, kpis=KpiDistributions(otd_pct=spread),
+                     percentile_ranks={"0000100001": 25.0, "0000100002": 75.0})
+
+
+GROUP = group_id("category", "Raw Materials")
+
+
+def subject_for(event_type: str, supplier_id: str) -> str:
+    """What an event of the type is about: the supplier, or the example's peer group."""
+    return GROUP if event_type in GROUP_EVENTS else supplier_id
+
+
 EXAMPLES = {
     "scorecard.published.v1": scorecard("0000100001", 3),
+    "benchmark.published.v1": _benchmark(),
     "action.opened.v1": _action("open", None),
     "action.status_changed.v1": _action("in_progress", "open"),
     "action.escalated.v1": _action("escalated", "in_progress"),

@@ -6,7 +6,7 @@ import yaml
 from domain.events import EVENT_TYPES, parse_event, routing_key
 from sync import contract
 from sync.envelope import build_envelope
-from tests.support.events import CONTRACT, EXAMPLES, NOW, check_against_contract
+from tests.support.events import CONTRACT, EXAMPLES, GROUP, NOW, check_against_contract, subject_for
 
 SUPPLIER = "0000100001"
 
@@ -29,7 +29,10 @@ def test_every_event_type_has_a_channel_an_operation_and_a_schema_file():
     assert sorted(m["name"] for m in messages.values()) == sorted(EVENT_TYPES)
     for channel_name, channel in document["channels"].items():
         message = messages[channel_name]
-        assert channel["address"] == routing_key(message["name"], "{supplierId}")
+        parameter, = channel["parameters"]
+        assert parameter == ("groupId" if message["name"] == "benchmark.published.v1" else "supplierId")
+        assert channel["address"] == routing_key(message["name"], "{" + parameter + "}")
+        assert message["bindings"]["amqp"]["messageType"] == message["name"] and "headers" not in message
         assert channel["bindings"]["amqp"]["exchange"] == {"name": "srm.events", "type": "topic", "durable": True,
                                                           "autoDelete": False, "vhost": "/"}
         schema_path = CONTRACT / message["payload"]["schema"]["$ref"]
@@ -40,7 +43,8 @@ def test_every_event_type_has_a_channel_an_operation_and_a_schema_file():
 
 @pytest.mark.parametrize("event_type", EVENT_TYPES)
 def test_every_event_type_round_trips_through_its_schema(event_type):
-    envelope = build_envelope(event_type, SUPPLIER, 42, EXAMPLES[event_type], "urn:srm-bridge:test", NOW)
+    envelope = build_envelope(event_type, subject_for(event_type, SUPPLIER), 42, EXAMPLES[event_type],
+                              "urn:srm-bridge:test", NOW)
     body = envelope.model_dump_json()
     checked = check_against_contract(body)
     assert checked["sequence"] == "00000000000000000042" and checked["time"] == "2026-07-01T00:00:00Z"
@@ -53,3 +57,12 @@ def test_an_envelope_with_the_wrong_data_is_refused():
     body = build_envelope("scorecard.published.v1", SUPPLIER, 1, EXAMPLES["scorecard.published.v1"], "urn:x", NOW).model_dump_json()
     with pytest.raises(ValueError, match="unknown event type"):
         parse_event(body.replace("scorecard.published.v1", "scorecard.published.v9"))
+
+
+def test_a_benchmark_is_about_a_group_and_a_scorecard_about_a_supplier():
+    with pytest.raises(ValueError):
+        build_envelope("benchmark.published.v1", SUPPLIER, 1, EXAMPLES["benchmark.published.v1"], "urn:x", NOW)
+    with pytest.raises(ValueError):
+        build_envelope("scorecard.published.v1", GROUP, 1, EXAMPLES["scorecard.published.v1"], "urn:x", NOW)
+    body = build_envelope("benchmark.published.v1", GROUP, 1, EXAMPLES["benchmark.published.v1"], "urn:x", NOW)
+    assert routing_key(body.type, body.subject) == "benchmark.published.category:Raw%20Materials"

@@ -35,7 +35,7 @@ def amqp_url() -> str:
 
 def _card(supplier_id: str, n: int) -> Scorecard:
     return Scorecard(supplier_id=supplier_id, supplier_name=f"Supplier {supplier_id}", period=f"2026-{n % 12 + 1:02d}",
-                     as_of=NOW.date(), kpis=KpiValues(otd_pct=90.0, otif_pct=85.0, quality_ppm=420.0),
+                     as_of=NOW.date(), status="final", kpis=KpiValues(otd_pct=90.0, otif_pct=85.0, quality_ppm=420.0),
                      kpi_scores={"otd_pct": 71.4, "otif_pct": 71.4, "quality_ppm": 100.0}, score=80.5, grade="B")
 
 

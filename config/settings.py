@@ -343,7 +343,20 @@ class HttpSettings(StrictModel):
     threads: int = Field(4, ge=1, le=64)
 
 
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not an IANA time zone (such as UTC or Europe/Berlin)") from None
+    return name
+
+
+TimeZone = Annotated[str, AfterValidator(_time_zone)]
+
+
 class SchedulerSettings(StrictModel):
+    timezone: TimeZone | None = Field(None, description=(
+        "The plant's time zone: the service scores as of the last complete day there. Default: `timezone` (UTC)."))
     sync_interval_s: float = Field(900, gt=0)
     publish_interval_s: float = Field(10, gt=0)
     sources: list[Literal["sap", "salesforce"]] = Field(default_factory=lambda: ["sap", "salesforce"])
@@ -390,7 +403,7 @@ class ConsoleSettings(StrictModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_nested_delimiter="__", extra="forbid")
 
-    timezone: str = "UTC"
+    timezone: TimeZone = Field("UTC", description="The plant's time zone: of SAP dates and the default as-of day.")
     database: DatabaseSettings = DatabaseSettings()
     broker: BrokerSettings = BrokerSettings()
     consumer: ConsumerSettings = ConsumerSettings()

@@ -10,7 +10,6 @@ from sqlalchemy import Connection
 
 from config import Settings
 from domain.actions import CorrectiveAction
-from domain.periods import period_end
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from mapping.benchmarks import percentile_ranks
@@ -19,15 +18,15 @@ from mapping.scorecards import window_periods
 from store.actions import audit_trail, find_actions
 from store.outbox import backlog, dead_letters
 from store.risks import open_signals
-from store.scorecards import load_scorecards
+from store.scorecards import FINAL, load_scorecards
 from store.sync_state import quarantine_count, recent_runs, stream_health
 
 TREND_MONTHS = 12
 
 
 def is_final(card: Scorecard) -> bool:
-    """A monthly card is final once it was computed as of its month's last day or later (DESIGN.md)."""
-    return card.as_of >= period_end(card.period)
+    """Whether the card is final, as scored and stored (its month had ended by its as-of)."""
+    return card.status == FINAL
 
 
 @dataclass

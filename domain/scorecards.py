@@ -3,10 +3,20 @@ from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import Decimal
 from itertools import chain
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from config import KPI_KEYS
+from domain.periods import period_end
+
+CardStatus = Literal["final", "provisional"]
+
+
+def card_status(period: str, as_of: date) -> CardStatus:
+    """A month is final once it has ended by `as_of` (as of its last day or later); a rolling window takes the
+    status of its last month."""
+    return "final" if as_of >= period_end(period) else "provisional"
 
 
 class KpiValues(BaseModel):
@@ -91,6 +101,9 @@ class Scorecard(BaseModel):
     period: str = Field(description="YYYY-MM: the month, or the last month of the rolling window.")
     window_months: int = Field(1, ge=1)
     as_of: date
+    status: CardStatus = Field(description=(
+        "final once the period's (last) month has ended by as_of; provisional while it runs: its values may "
+        "still change."))
     kpis: KpiValues
     details: dict[str, float | None] = Field(default_factory=dict, description=(
         "lead_time_days_median, lead_time_days_p90, confirmed_within_pct, lines_due, lines_open (due, window "

@@ -1,7 +1,7 @@
 """KPI values per supplier and period (monthly and rolling windows) and the scorecards built from them."""
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Iterable
 
 from config import KpiScale
@@ -9,7 +9,7 @@ from config.settings import ScoringSettings
 from domain.deliveries import ActionDue, ItemHistory, Movement, OrderedItem
 from domain.performance import collector_paused
 from domain.periods import period_of, shift_period
-from domain.scorecards import KpiValues, Measured, Scorecard, Tally
+from domain.scorecards import KpiValues, Measured, Scorecard, Tally, card_status
 from mapping.benchmarks import velocity
 from mapping.deliveries import Anomaly, LineFacts, line_facts
 from mapping.kpis import (
@@ -218,7 +218,7 @@ def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: li
                 history = [monthly.get((supplier, p)) for p in window_periods(period, scoring.velocity_months)]
                 cards.append(Scorecard(
                     supplier_id=supplier, supplier_name=profile.name if profile else None, period=period,
-                    window_months=months, as_of=as_of, kpis=values.kpis,
+                    window_months=months, as_of=as_of, status=card_status(period, as_of), kpis=values.kpis,
                     details={k: None if v is None else round(v, 4) for k, v in values.details.items()},
                     kpi_scores={k: round(v, 4) for k, v in kpi_score_map.items()},
                     score=None if score is None else round(score, 4), grade=grade(score, scoring.grades),
@@ -228,7 +228,7 @@ def build_scorecards(measured: dict[tuple[str, str, int], Measured], periods: li
 
 
 def evaluation_period(as_of: date) -> str:
-    """The month risk signals are judged on: the month of `as_of` once it is complete, else the one before."""
-    if (as_of + timedelta(days=1)).month != as_of.month:
-        return period_of(as_of)
-    return window_periods(period_of(as_of), 2)[0]
+    """The latest final month as of `as_of` (risk signals and corrective actions judge it): the month of
+    `as_of` once it has ended, else the one before."""
+    period = period_of(as_of)
+    return period if card_status(period, as_of) == "final" else shift_period(period, -1)

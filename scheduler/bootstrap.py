@@ -1,6 +1,6 @@
 """Build everything a command needs from one `Settings` object: engine, connectors, streams."""
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,6 +40,12 @@ class App:
     def today(self) -> date:
         """Calendar date in the plant's time zone: the default `as_of`."""
         return datetime.now(ZoneInfo(self.settings.timezone)).date()
+
+    def last_complete_day(self, now: datetime | None = None) -> date:
+        """The as-of of the service's scoring: yesterday in `scheduler.timezone` (default `timezone`), so a
+        month is scored as final from the first cycle after it ends and no running day is judged."""
+        zone = ZoneInfo(self.settings.scheduler.timezone or self.settings.timezone)
+        return (now or self.now()).astimezone(zone).date() - timedelta(days=1)
 
     @staticmethod
     def now() -> datetime:

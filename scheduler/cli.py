@@ -141,19 +141,52 @@ def sync(ctx: click.Context, source: str, full: bool, since: datetime | None) ->
 
 
 @cli.command()
-@click.option("--as-of", type=DATE, help="Compute as of this date (default: today).")
+@click.option("--as-of", type=DATE, help="Compute as of this date (default: the last complete day, as the service "
+                                         "does).")
 @click.option("--full", is_flag=True, help="Measure every window again, not only those containing a month whose records changed.")
+@click.option("--replay", is_flag=True, help="Allow an as-of before the newest scoring run's: restate the cards, "
+                                             "leave risk signals and corrective actions as they are.")
+@click.option("--dry-run", is_flag=True, help="Print what would change (cards, signals, plan steps, events); write "
+                                              "nothing.")
 @click.pass_context
-def score(ctx: click.Context, as_of: datetime | None, full: bool) -> None:
+def score(ctx: click.Context, as_of: datetime | None, full: bool, replay: bool, dry_run: bool) -> None:
     """Compute KPIs, scorecards, risk signals and the action loop; changes go to the outbox."""
     from scheduler.jobs import score_job
+    from sync.scoring import ReplayRefused
     app = app_for(ctx)
-    report = score_job(app, as_date(as_of) or app.today(), full=full)
+    try:
+        report = score_job(app, as_date(as_of) or app.last_complete_day(), full=full, replay=replay, dry_run=dry_run)
+    except ReplayRefused as exc:
+        click.echo(f"srm-bridge: {exc}", err=True)
+        ctx.exit(2)
+    if dry_run:
+        _show_dry_run(report)
+        return
     mode = "incremental" if report.incremental else "full"
     click.echo(f"{len(report.cards)} scorecards computed, {len(report.changed)} changed "
                f"({report.tallied} supplier-months tallied, {mode}); "
                f"peer benchmarks changed {len(report.benchmarks)}; "
-               f"risk signals raised {report.raised}, cleared {report.cleared}")
+               + ("a replay: risk signals and corrective actions left as they are" if report.replay else
+                  f"risk signals raised {report.raised}, cleared {report.cleared}"))
+
+
+def _show_dry_run(report) -> None:  # noqa: ANN001 - sync.scoring.ScoreReport, imported lazily
+    click.echo(f"dry run{' of a replay' if report.replay else ''}: nothing was written")
+    click.echo(f"scorecards  {len(report.changed)} of {len(report.cards)} would change")
+    for card in report.changed:
+        click.echo(f"  {card.supplier_id:12} {card.period} {card.window_months:2}m {card.status:11} "
+                   f"score {'n/a' if card.score is None else f'{card.score:.1f}':>5} grade {card.grade or 'n/a'}")
+    click.echo(f"benchmarks  {len(report.benchmarks)} peer groups would change")
+    click.echo(f"signals     {len(report.signals)} would change" + ("" if not report.replay else
+                                                                    " (a replay leaves them as they are)"))
+    for line in report.signals:
+        click.echo(f"  {line}")
+    click.echo(f"plan steps  {len(report.actions.steps)}" + ("" if not report.replay else
+                                                            " (a replay leaves corrective actions as they are)"))
+    for line in report.actions.steps:
+        click.echo(f"  {line}")
+    click.echo(f"events      {sum(report.events.values())}" + "".join(
+        f"\n  {event_type} {count}" for event_type, count in sorted(report.events.items()) if count))
 
 
 @cli.command()

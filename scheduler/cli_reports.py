@@ -19,40 +19,43 @@ from scheduler.cli_support import (
 )
 
 @click.command()
-@click.option("--period", type=PERIOD, help="Only this month (YYYY-MM).")
+@click.option("--period", type=PERIOD, help="Only this month (YYYY-MM), final or provisional.")
+@click.option("--all", "every_month", is_flag=True, help="Every stored month, final and provisional.")
 @click.option("--supplier", type=SUPPLIER, help="Only this supplier (SAP vendor id, leading zeros optional).")
 @json_option
 @click.option("--window", "window_months", default=1, show_default=True, type=click.IntRange(1, 36),
               help="1 = monthly; 3 or 12 = rolling windows ending with the period.")
-@click.option("--as-of", type=DATE, help="Score as of this date first.")
+@click.option("--as-of", type=DATE, help="Each supplier's latest month final by this date (default: today); "
+                                         "selects stored cards, never scores.")
 @click.pass_context
-def scorecards(ctx: click.Context, period: str | None, supplier: str | None, as_json: bool, window_months: int,
-               as_of: datetime | None) -> None:
-    """List stored scorecards."""
+def scorecards(ctx: click.Context, period: str | None, every_month: bool, supplier: str | None, as_json: bool,
+               window_months: int, as_of: datetime | None) -> None:
+    """Stored scorecards: by default each supplier's latest final month; provisional ones are labelled."""
+    from mapping.scorecards import evaluation_period
     from scheduler.demo import show_table
-    from scheduler.jobs import score_job
-    from store.scorecards import load_scorecards
+    from store.scorecards import latest_final, load_scorecards
     app = app_for(ctx)
-    if as_of:
-        score_job(app, as_date(as_of))
+    day = as_date(as_of) or app.today()
     with app.engine.connect() as connection:
         cards = load_scorecards(connection, period, supplier, window_months)
+    if not (period or every_month):
+        cards = list(latest_final(cards, evaluation_period(day)).values())
     if as_json:
         click.echo(json.dumps([card.model_dump(mode="json") for card in cards], indent=2))
     elif not cards:
-        click.echo(f"no scorecards{for_whom(supplier)}" + (f" in {period}" if period else "")
-                   + (f" over {window_months} months" if window_months > 1 else ""))
-    elif period:
+        click.echo(f"no {'' if period or every_month else 'final '}scorecards{for_whom(supplier)}"
+                   + (f" in {period}" if period else "") + (f" over {window_months} months" if window_months > 1 else ""))
+    elif period or every_month:
         _period_table(cards)
     else:
-        show_table(cards, as_date(as_of) or app.today())
+        show_table(cards, day)
 
 
 def _period_table(cards: list) -> None:
     from scheduler.demo import fmt
     for card in cards:
-        click.echo(f"{card.supplier_id:12} {card.period} score {fmt(card.score):>6} grade {card.grade or 'n/a':3} "
-                   + " ".join(f"{k}={fmt(v)}" for k, v in card.kpis.model_dump().items()))
+        click.echo(f"{card.supplier_id:12} {card.period} {card.status:11} score {fmt(card.score):>6} "
+                   f"grade {card.grade or 'n/a':3} " + " ".join(f"{k}={fmt(v)}" for k, v in card.kpis.model_dump().items()))
 
 
 @click.command()

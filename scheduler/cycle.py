@@ -17,7 +17,7 @@ from scheduler.jobs import score_job
 from scheduler.metrics import Metrics
 from sync.pipeline import run_sync
 from sync.run_context import running
-from sync.scoring import ScoreReport
+from sync.scoring import ReplayRefused, ScoreReport
 from sync.streams import StreamResult
 
 log = logging.getLogger("srm_bridge.cycle")
@@ -82,7 +82,9 @@ def _sync(app: App, cancel: Cancel, metrics: Metrics, report: CycleReport, on_pr
 def _score(app: App, metrics: Metrics, report: CycleReport) -> None:
     started = time.monotonic()
     try:
-        report.scored = score_job(app, app.today())
+        report.scored = score_job(app, app.last_complete_day())
+    except ReplayRefused as exc:  # someone scored a later day by hand: the service waits for that day
+        log.warning("scoring skipped", extra={"reason": str(exc)})
     except Exception as exc:  # noqa: BLE001 - logged with its traceback; the cycle counts as failed
         log.error("scoring failed", exc_info=True)
         report.errors.append(f"scoring: {exc!r}")

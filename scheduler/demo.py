@@ -10,7 +10,6 @@ import click
 from config import Settings
 from config.masking import mask_url
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
-from console.queries import is_final
 from console.report import file_name, write_report
 from scheduler import demo_workdir
 from scheduler.bootstrap import App, open_app
@@ -18,7 +17,8 @@ from scheduler.cli_console import console_url
 from scheduler.jobs import publish_job, score_job, sync_job
 from store.actions import find_actions
 from store.risks import open_signals
-from store.scorecards import load_scorecards
+from mapping.scorecards import evaluation_period
+from store.scorecards import latest_final, load_scorecards
 from store.sync_state import recent_runs
 
 REPLAY_MONTHS = 4  # a first demo scores the last months one after the other, so the action loop has a history
@@ -104,7 +104,7 @@ def invoked_as() -> str:
 
 def example_report(app: App, cards: list, folder: Path) -> Path | None:
     """The scorecard report of the weakest supplier in the latest final month, written into `folder`."""
-    final = [card for card in cards if is_final(card) and card.score is not None]
+    final = [card for card in cards if card.status == "final" and card.score is not None]
     if not final:
         return None
     period = max(card.period for card in final)
@@ -132,11 +132,8 @@ def show_actions(plans: list, signals: list, changes: int) -> None:
 
 
 def show_table(cards: list, as_of: date) -> None:
-    """Latest complete month per supplier (the current month is still running)."""
-    latest: dict[str, object] = {}
-    for card in cards:
-        if card.period < f"{as_of.year:04d}-{as_of.month:02d}":
-            latest[card.supplier_id] = card
+    """Each supplier's latest final month as of `as_of`; a month still running is only named, as provisional."""
+    latest = latest_final(cards, evaluation_period(as_of))
     header = f"{'Supplier':12} {'Name':24} {'Period':8}" + "".join(f" {label:>7}" for _, label in COLUMNS) + "   Score Grade"
     click.echo("\n" + header + "\n" + "-" * len(header))
     for supplier_id, card in sorted(latest.items()):
@@ -144,3 +141,7 @@ def show_table(cards: list, as_of: date) -> None:
         values = "".join(f" {fmt(getattr(kpis, key), 0 if key == 'quality_ppm' else 1):>7}" for key, _ in COLUMNS)
         click.echo(f"{supplier_id:12} {(card.supplier_name or '(no account)')[:24]:24} {card.period:8}{values}"
                    f" {fmt(card.score):>7} {card.grade or 'n/a':>5}")
+    for period in sorted({card.period for card in cards if card.status != "final"}):
+        count = sum(card.period == period for card in cards)
+        click.echo(f"{period} is provisional (the month is still running): {count} cards, not shown; "
+                   f"`srm-bridge scorecards --period {period}` lists them labelled")

@@ -19,8 +19,8 @@ def sync_job(app: App, sources: list[str], full: bool = False, since: datetime |
         return run_sync(app.engine, app.streams(sources), app.now(), full=full, since=since, run_id=run_id)
 
 
-def score_job(app: App, as_of: date, full: bool = False) -> ScoreReport:
-    return score(app.engine, app.settings, as_of, app.now(), full=full)
+def score_job(app: App, as_of: date, full: bool = False, replay: bool = False, dry_run: bool = False) -> ScoreReport:
+    return score(app.engine, app.settings, as_of, app.now(), full=full, replay=replay, dry_run=dry_run)
 
 
 def publish_job(app: App) -> RelayResult:

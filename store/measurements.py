@@ -50,9 +50,17 @@ def last_basis(connection: Connection) -> tuple[date, str] | None:
     return None if row is None else (row.as_of, row.settings_hash)
 
 
+def latest_as_of(connection: Connection) -> date | None:
+    """The newest as-of any scoring run has scored (an earlier one is a replay)."""
+    row = connection.execute(select(scoring_state.c.as_of, scoring_state.c.latest_as_of)
+                             .where(scoring_state.c.id == 1)).first()
+    return None if row is None else row.latest_as_of or row.as_of
+
+
 def save_basis(connection: Connection, as_of: date, settings_hash: str, now: datetime) -> None:
-    upsert(connection, scoring_state, [{"id": 1, "as_of": as_of, "settings_hash": settings_hash, "scored_at": now}],
-           ["id"])
+    latest = max(as_of, latest_as_of(connection) or as_of)
+    upsert(connection, scoring_state, [{"id": 1, "as_of": as_of, "settings_hash": settings_hash, "scored_at": now,
+                                        "latest_as_of": latest}], ["id"])
 
 
 def load_tallies(connection: Connection) -> dict[TallyKey, Tally]:

@@ -10,6 +10,7 @@ from store.tables import kpi_measurements, scorecards
 from store.upsert import upsert
 
 MONTHLY = 1
+FINAL = "final"
 
 
 def fingerprint(card: Scorecard) -> str:
@@ -31,7 +32,7 @@ def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetim
         {"supplier_id": c.supplier_id, "period": c.period, "window_months": c.window_months,
          "supplier_name": c.supplier_name, "score": c.score, "grade": c.grade, "kpis": c.kpis.model_dump(),
          "kpi_scores": c.kpi_scores, "as_of": c.as_of, "fingerprint": fingerprint(c), "computed_at": now,
-         "srm_level": c.srm_level, "card": c.model_dump(mode="json")} for c in changed],
+         "srm_level": c.srm_level, "status": c.status, "card": c.model_dump(mode="json")} for c in changed],
         ["supplier_id", "period", "window_months"])
     upsert(connection, kpi_measurements, [
         {"supplier_id": c.supplier_id, "period": c.period, "kpi": key, "value": value, "as_of": c.as_of}
@@ -41,13 +42,23 @@ def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetim
 
 
 def load_scorecards(connection: Connection, period: str | None = None, supplier: str | None = None,
-                    window_months: int = MONTHLY) -> list[Scorecard]:
+                    window_months: int = MONTHLY, final_only: bool = False) -> list[Scorecard]:
+    """Stored cards by period, then supplier; `final_only`: only months that had ended when scored."""
     query = select(scorecards).where(scorecards.c.window_months == window_months)
     if period:
         query = query.where(scorecards.c.period == period)
     if supplier:
         query = query.where(scorecards.c.supplier_id == supplier)
+    if final_only:
+        query = query.where(scorecards.c.status == FINAL)
     rows = connection.execute(query.order_by(scorecards.c.period, scorecards.c.supplier_id)).mappings()
-    return [Scorecard.model_validate(r["card"]) if r["card"] else Scorecard(
+    return [Scorecard.model_validate({**r["card"], "status": r["status"]}) if r["card"] else Scorecard(
         supplier_id=r["supplier_id"], supplier_name=r["supplier_name"], period=r["period"], as_of=r["as_of"],
-        kpis=KpiValues(**r["kpis"]), kpi_scores=r["kpi_scores"], score=r["score"], grade=r["grade"]) for r in rows]
+        status=r["status"], kpis=KpiValues(**r["kpis"]), kpi_scores=r["kpi_scores"], score=r["score"],
+        grade=r["grade"]) for r in rows]
+
+
+def latest_final(cards: list[Scorecard], up_to: str | None = None) -> dict[str, Scorecard]:
+    """Each supplier's latest final card (of `cards`, ordered by period), of a month no later than `up_to`."""
+    return {card.supplier_id: card for card in cards
+            if card.status == FINAL and (up_to is None or card.period <= up_to)}

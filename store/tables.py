@@ -164,6 +164,7 @@ scorecards = Table(
     Column("computed_at", Instant, nullable=False),
     Column("srm_level", String(30)),
     Column("card", JSON),
+    Column("status", String(12), nullable=False),  # final or provisional (domain.scorecards.card_status)
 )
 
 risk_signals = Table(
@@ -276,6 +277,7 @@ scoring_state = Table(
     Column("as_of", Date, nullable=False),
     Column("settings_hash", String(64), nullable=False),
     Column("scored_at", Instant, nullable=False),
+    Column("latest_as_of", Date),  # the newest as-of ever scored: an earlier one is a replay
 )
 
 benchmarks = Table(

@@ -7,7 +7,7 @@ months at target (falling back re-opens it), and escalates an overdue plan once.
 an audit entry and, where it matters to other systems, an event, in the caller's transaction.
 """
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import Connection
@@ -43,6 +43,14 @@ class ActionReport:
     escalated: int = 0
     closed: int = 0
     changed: int = 0
+    steps: list[str] = field(default_factory=list)  # each change: plan, supplier, KPI, status and why
+    events: dict[str, int] = field(default_factory=dict)  # event type → events enqueued
+
+    def add(self, before: CorrectiveAction | None, after: CorrectiveAction, reason: str) -> None:
+        self.steps.append(f"plan {after.action_id} {after.supplier_id} {after.kpi}: "
+                          f"{before.status if before else 'new'} -> {after.status}: {reason}")
+        if event_type := _event_type(before, after):
+            self.events[event_type] = self.events.get(event_type, 0) + 1
 
 
 def _diff(before: CorrectiveAction | None, after: CorrectiveAction) -> dict:
@@ -130,16 +138,20 @@ def run_actions(connection: Connection, settings: Settings, as_of: date, now: da
             baseline = getattr(card.kpis, signal.kpi) if card else signal.observed
             opened = new_plan(settings, signal.supplier_id, signal.kpi, settings.scoring.kpis[signal.kpi], baseline,
                               period, now, profiles.get(signal.supplier_id), signal=signal.dedupe_key)
-            active[(signal.supplier_id, signal.kpi)] = record(
-                connection, settings, None, opened, AUTOMATIC, f"critical signal {signal.dedupe_key}", now)
+            reason = f"critical signal {signal.dedupe_key}"
+            active[(signal.supplier_id, signal.kpi)] = opened = record(connection, settings, None, opened, AUTOMATIC,
+                                                                       reason, now)
+            report.add(None, opened, reason)
             report.opened += 1
         elif signal.dedupe_key not in plan.linked_signals:
             linked = plan.model_copy(update={"linked_signals": [*plan.linked_signals, signal.dedupe_key]})
-            active[(signal.supplier_id, signal.kpi)] = record(
-                connection, settings, plan, linked, AUTOMATIC, f"signal {signal.dedupe_key} attached", now)
+            reason = f"signal {signal.dedupe_key} attached"
+            active[(signal.supplier_id, signal.kpi)] = record(connection, settings, plan, linked, AUTOMATIC, reason, now)
+            report.add(plan, linked, reason)
     for plan in list(active.values()):
         for after, reason in _evaluate(plan, monthly, period, as_of, now, settings.actions.sustain_periods):
             record(connection, settings, plan, after, AUTOMATIC, reason, now)
+            report.add(plan, after, reason)
             report.changed += 1
             report.escalated += after.escalation_level > plan.escalation_level
             report.closed += after.status == "closed"

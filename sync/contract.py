@@ -82,7 +82,9 @@ def asyncapi_document() -> dict:
                 "once: a redelivered event keeps its `id`. Per `subject` (a supplier, or a peer group for "
                 "benchmarks), `sequence` increases; handle an event only when its sequence is above the last "
                 "one handled for that subject, which drops duplicates and stale replays alike. Bind a queue "
-                "with a routing-key pattern, e.g. `scorecard.published.*`, `benchmark.published.*` or `#`."),
+                "with a routing-key pattern, e.g. `scorecard.published.*`, `benchmark.published.*` or `#`.\n\n"
+                "A scorecard's `status` is `final` once its month (a rolling window's last month) has ended, "
+                "`provisional` while it runs: a provisional card is republished as its month goes on."),
         },
         "defaultContentType": CONTENT_TYPE,
         "servers": {"broker": {

@@ -2,7 +2,8 @@
 import hashlib
 import json
 import logging
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
@@ -12,6 +13,7 @@ from config import Settings
 from domain.benchmarks import Benchmark
 from domain.deliveries import OrderedItem
 from domain.periods import shift_period
+from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from mapping.benchmarks import peer_benchmarks
 from mapping.explain import (
@@ -41,7 +43,16 @@ from mapping.scorecards import (
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
 from store.benchmarks import save_benchmarks
 from store.records import actions_due, item_histories, ordered_items, supplier_profiles
-from store.measurements import Touched, clear_dirty, dirty, last_basis, load_tallies, save_basis, save_tallies
+from store.measurements import (
+    Touched,
+    clear_dirty,
+    dirty,
+    last_basis,
+    latest_as_of,
+    load_tallies,
+    save_basis,
+    save_tallies,
+)
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
@@ -58,6 +69,10 @@ READ_BY_SUPPLIER_UP_TO = 5000
 RULES_VERSION = 2
 
 
+class ReplayRefused(ValueError):
+    """A back-dated run without `replay`: it would rewrite what later runs judged."""
+
+
 @dataclass
 class ScoreReport:
     cards: list[Scorecard]
@@ -68,6 +83,10 @@ class ScoreReport:
     actions: ActionReport
     incremental: bool
     tallied: int  # supplier-months tallied afresh (every window is summed from the months' tallies)
+    replay: bool = False  # as of a day before the newest run: cards restated, signals and plans left alone
+    dry_run: bool = False  # nothing was written
+    signals: list[str] = field(default_factory=list)  # "raised <key>" / "cleared <key>"
+    events: dict[str, int] = field(default_factory=dict)  # event type → events enqueued
 
 
 def delivery_window(settings: Settings) -> DeliveryWindow:
@@ -99,7 +118,8 @@ def basis_hash(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
-def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False) -> ScoreReport:
+def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False, replay: bool = False,
+          dry_run: bool = False) -> ScoreReport:
     """Scorecards over the configured months and windows, risk signals and the action loop.
 
     Each supplier-month is tallied once (what it gives every KPI) and each window summed from its
@@ -108,50 +128,81 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     Windows, scores, segments, peer benchmarks and signals are always rebuilt from all tallies, so an
     incremental run gives what a full one would. A card is published when its supplier's own numbers
     changed, a peer group's benchmark when its spread or ranks did.
+
+    As of a day before the newest run's, the run is a replay and needs `replay` (else `ReplayRefused`):
+    it restates the cards but leaves risk signals and corrective actions as the newest run judged them,
+    since no plan may be opened, escalated, closed or otherwise touched from data older than its own
+    judgement. `dry_run` does all of it in a transaction that is rolled back: the report says what would
+    change; a back-dated dry run shows what the replay would do.
     """
+    with engine.connect() as connection:
+        with connection.begin() as transaction:
+            newest = latest_as_of(connection)
+            back_dated = newest is not None and as_of < newest
+            if back_dated and not (replay or dry_run):
+                raise ReplayRefused(f"as of {as_of} is before the newest scoring run (as of {newest}): that would "
+                                    "rewrite what later runs judged; add --replay to restate the cards (signals and "
+                                    "corrective actions stay as they are) or --dry-run to see what would change")
+            report = _score_in(connection, settings, as_of, now, full, back_dated)
+            report.dry_run = dry_run
+            if dry_run:
+                transaction.rollback()
+    log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if report.incremental else "full",
+                              "replay": back_dated, "dry_run": dry_run, "months_tallied": report.tallied,
+                              "scorecards": len(report.cards), "changed": len(report.changed),
+                              "benchmarks_changed": len(report.benchmarks),
+                              "signals_raised": report.raised, "signals_cleared": report.cleared,
+                              "actions_opened": report.actions.opened, "actions_escalated": report.actions.escalated,
+                              "actions_closed": report.actions.closed})
+    return report
+
+
+def _score_in(connection: Connection, settings: Settings, as_of: date, now: datetime, full: bool,
+              back_dated: bool) -> ScoreReport:
     scoring = settings.scoring
     periods = month_periods(as_of, scoring.months)
     reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
     history = window_periods(periods[0], reach)[:-1]
     months = history + periods
     wanted = targets(periods, scoring.windows, history)
-    with engine.begin() as connection:
-        marks, touched = dirty(connection)
-        incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
-        ordered = ordered_items(connection, months_before(first_day(months[0]), 12), as_of)
-        profiles = supplier_profiles(connection)
-        last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
-        segments = segment_suppliers(last_year, profiles, settings.segmentation)
-        if incremental:
-            changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
-            fresh = _tally(connection, settings, as_of, ordered, changed_months, touched) if changed_months else {}
-            save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items()
-                                             for p in (chosen or months)})
-            tallies = load_tallies(connection)
-        else:
-            fresh = tallies = _tally(connection, settings, as_of, ordered, months)
-            save_tallies(connection, tallies, None)
-        measured = measure_windows(tallies, wanted)
-        cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
-        changed = save_scorecards(connection, cards, now)
-        benchmarks = save_benchmarks(connection, peer_benchmarks(cards), periods, as_of, now)
-        enqueue_many(connection, settings.broker,
-                     [("scorecard.published.v1", card.supplier_id, card) for card in changed]
-                     + [("benchmark.published.v1", benchmark.group, benchmark) for benchmark in benchmarks], now)
+    marks, touched = dirty(connection)
+    incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
+    ordered = ordered_items(connection, months_before(first_day(months[0]), 12), as_of)
+    profiles = supplier_profiles(connection)
+    last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
+    segments = segment_suppliers(last_year, profiles, settings.segmentation)
+    if incremental:
+        changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
+        fresh = _tally(connection, settings, as_of, ordered, changed_months, touched) if changed_months else {}
+        save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items()
+                                         for p in (chosen or months)})
+        tallies = load_tallies(connection)
+    else:
+        fresh = tallies = _tally(connection, settings, as_of, ordered, months)
+        save_tallies(connection, tallies, None)
+    measured = measure_windows(tallies, wanted)
+    cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
+    changed = save_scorecards(connection, cards, now)
+    benchmarks = save_benchmarks(connection, peer_benchmarks(cards), periods, as_of, now)
+    enqueue_many(connection, settings.broker,
+                 [("scorecard.published.v1", card.supplier_id, card) for card in changed]
+                 + [("benchmark.published.v1", benchmark.group, benchmark) for benchmark in benchmarks], now)
+    report = ScoreReport(cards, changed, benchmarks, 0, 0, ActionReport(), incremental, len(fresh),
+                         replay=back_dated)
+    if not back_dated:
         conditions = _conditions(settings, as_of, cards, measured, segments, profiles,
                                  category_shares(spend_by_supplier(last_year),
                                                  {s: p.category for s, p in profiles.items()}))
         raised, cleared = _signal_changes(connection, settings, conditions, now)
-        actions_report = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
-        clear_dirty(connection, marks)
-        save_basis(connection, as_of, basis_hash(settings), now)
-    log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if incremental else "full",
-                              "suppliers_touched": len(touched) if incremental else None, "months_tallied": len(fresh),
-                              "scorecards": len(cards), "changed": len(changed),
-                              "benchmarks_changed": len(benchmarks), "signals_raised": raised,
-                              "signals_cleared": cleared, "actions_opened": actions_report.opened,
-                              "actions_escalated": actions_report.escalated, "actions_closed": actions_report.closed})
-    return ScoreReport(cards, changed, benchmarks, raised, cleared, actions_report, incremental, len(fresh))
+        report.raised, report.cleared = len(raised), len(cleared)
+        report.signals = [f"raised {s.dedupe_key}" for s in raised] + [f"cleared {s.dedupe_key}" for s in cleared]
+        report.actions = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
+    clear_dirty(connection, marks)
+    save_basis(connection, as_of, basis_hash(settings), now)
+    report.events = dict(Counter({"scorecard.published.v1": len(changed), "benchmark.published.v1": len(benchmarks),
+                                  "risk.raised.v1": report.raised,
+                                  "risk.cleared.v1": report.cleared}) + Counter(report.actions.events))
+    return report
 
 
 def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],
@@ -193,11 +244,11 @@ def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measure
 
 
 def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition],
-                    now: datetime) -> tuple[int, int]:
+                    now: datetime) -> tuple[list[RiskSignal], list[RiskSignal]]:
     raised, cleared = reconcile_signals(connection, conditions, now)
     enqueue_many(connection, settings.broker, [("risk.raised.v1", s.supplier_id, s) for s in raised]
                  + [("risk.cleared.v1", s.supplier_id, s) for s in cleared], now)
-    return len(raised), len(cleared)
+    return raised, cleared
 
 
 def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, kpi: str, window_months: int,

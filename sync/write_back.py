@@ -3,8 +3,10 @@
 One PATCH per up to 200 Accounts (`allOrNone=false`), each record's result read: a record that
 failed for a passing reason (a row lock, a busy server) is tried again up to
 `write_back.max_attempts` times; a record refused for good (validation, unknown id), or still
-failing, is dead-lettered with the Salesforce error. Only the newest monthly period stored for a supplier is written, so a rescored older month
-never overwrites a newer one; suppliers without exactly one live Account are refused by name.
+failing, is dead-lettered with the Salesforce error. Only final months are written (a provisional card,
+of a month still running, never reaches an Account), and only the newest final month stored for a
+supplier, so a rescored older month never overwrites a newer one; suppliers without exactly one live
+Account are refused by name.
 Other events a queue bound wider than `scorecard.published.*` brings are acknowledged untouched: the
 percentile ranks of a peer benchmark are not an Account's field.
 """
@@ -18,6 +20,7 @@ from connectors.salesforce import SalesforceClient
 from domain.actions import ACTIVE
 from domain.events import CloudEvent
 from domain.scorecards import Scorecard
+from store.scorecards import FINAL
 from store.tables import corrective_actions, scorecards, supplier_accounts
 from sync.consumer import RetryLater
 
@@ -37,7 +40,9 @@ class SalesforceWriteBack:
             if event.type != SCORECARD:
                 continue
             card: Scorecard = event.data
-            if card.window_months == 1 and (card.supplier_id not in latest or card.period >= latest[card.supplier_id][1].period):
+            if card.window_months != 1 or card.status != FINAL:
+                continue  # a rolling window, or a month still running: never written
+            if card.supplier_id not in latest or card.period >= latest[card.supplier_id][1].period:
                 latest[card.supplier_id] = (event, card)
         newest = _newest_periods(connection, list(latest))
         accounts = _accounts(connection, list(latest))
@@ -111,7 +116,8 @@ def _one_result_each(results: object, count: int) -> bool:
 
 def _newest_periods(connection: Connection, suppliers: list[str]) -> dict[str, str]:
     rows = connection.execute(select(scorecards.c.supplier_id, func.max(scorecards.c.period))
-                              .where(scorecards.c.supplier_id.in_(suppliers), scorecards.c.window_months == 1)
+                              .where(scorecards.c.supplier_id.in_(suppliers), scorecards.c.window_months == 1,
+                                     scorecards.c.status == FINAL)
                               .group_by(scorecards.c.supplier_id))
     return {supplier: period for supplier, period in rows}
 

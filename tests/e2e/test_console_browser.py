@@ -67,7 +67,7 @@ def console_url(demo):
 
 @pytest.fixture(scope="module")
 def cards(demo) -> list[dict]:
-    done = subprocess.run([COMMAND, "--config", str(demo), "scorecards", "--json"], env=_environment(),
+    done = subprocess.run([COMMAND, "--config", str(demo), "scorecards", "--all", "--json"], env=_environment(),
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
@@ -98,9 +98,10 @@ def page(browser):
 
 
 def _final(card: dict) -> bool:
-    """Final once scored as of the month's last day or later (DESIGN.md)."""
+    """Final once scored as of the month's last day or later (DESIGN.md), as the card says."""
     year, month = map(int, card["period"].split("-"))
-    return card["as_of"] >= f"{card['period']}-{calendar.monthrange(year, month)[1]:02d}"
+    assert (card["status"] == "final") == (card["as_of"] >= f"{card['period']}-{calendar.monthrange(year, month)[1]:02d}")
+    return card["status"] == "final"
 
 
 def _latest_final(cards: list[dict]) -> dict[str, dict]:

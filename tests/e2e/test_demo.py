@@ -20,7 +20,7 @@ def run_demo(folder: Path, *options: str) -> str:
 
 
 def table(output: str) -> list[tuple[str, str]]:
-    return re.findall(r"^(\d{10}) .* 2026-05 .* ([ABCD])$", output, flags=re.MULTILINE)
+    return re.findall(r"^(\d{10}) .* 2026-06 .* ([ABCD])$", output, flags=re.MULTILINE)  # final on its last day
 
 
 def test_demo_prints_graded_scorecards_and_reruns_safely(tmp_path):

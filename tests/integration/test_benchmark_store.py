@@ -13,7 +13,7 @@ PERIODS = ["2026-05", "2026-06"]
 
 
 def card(supplier: str, score: float, category: str) -> Scorecard:
-    return Scorecard(supplier_id=supplier, period="2026-06", as_of=AS_OF, kpis=KpiValues(otd_pct=score),
+    return Scorecard(supplier_id=supplier, period="2026-06", as_of=AS_OF, status="final", kpis=KpiValues(otd_pct=score),
                      kpi_scores={}, score=score, grade=None, category=category)
 
 

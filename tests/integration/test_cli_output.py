@@ -38,7 +38,7 @@ def test_a_supplier_id_without_its_leading_zeros_finds_the_same_supplier_everywh
 
 def test_an_empty_list_says_what_was_not_found_and_a_missing_single_thing_fails(run):
     for command, words in ((["risks", "--supplier", "999"], "no open risk signals for supplier 0000000999"),
-                           (["scorecards", "--supplier", "999"], "no scorecards for supplier 0000000999"),
+                           (["scorecards", "--supplier", "999"], "no final scorecards for supplier 0000000999"),
                            (["actions", "list", "--supplier", "999"], "no corrective actions for supplier 0000000999")):
         done = run(*command)
         assert (done.exit_code, done.stdout.strip()) == (0, words)

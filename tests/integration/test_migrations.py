@@ -167,3 +167,30 @@ def test_scorecards_stored_and_queued_with_percentiles_lose_them_and_are_not_rep
         queued, = events(connection)
     assert parse_event(queued["envelope"]).data == card
     unmigrated.dispose()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_stored_cards_take_the_status_their_as_of_gives_them(kind, tmp_path, request):
+    url = f"sqlite:///{tmp_path / 'cards.db'}" if kind == "sqlite" else request.getfixturevalue("postgres_schema_url")
+    engine = create_engine_for(url)
+    try:
+        upgrade(engine, "0011")
+        with engine.begin() as connection:
+            for period, months, as_of in (("2026-05", 1, "2026-06-15"), ("2026-06", 1, "2026-06-15"),
+                                          ("2026-06", 3, "2026-06-30"), ("2024-02", 1, "2024-02-28")):
+                connection.execute(text(
+                    "INSERT INTO scorecards (supplier_id, period, window_months, kpis, kpi_scores, as_of, fingerprint, "
+                    "computed_at) VALUES ('0000100001', :period, :months, '{}', '{}', :as_of, 'x', :at)"),
+                    {"period": period, "months": months, "as_of": as_of, "at": "2026-07-01 00:00:00"})
+            connection.execute(text("INSERT INTO scoring_state (id, as_of, settings_hash, scored_at) "
+                                    "VALUES (1, '2026-06-30', 'h', '2026-07-01 00:00:00')"))
+        upgrade(engine)
+        with engine.connect() as connection:
+            statuses = dict(((p, m), s) for p, m, s in connection.execute(
+                text("SELECT period, window_months, status FROM scorecards")))
+            latest = connection.execute(text("SELECT latest_as_of FROM scoring_state")).scalar()
+        assert statuses == {("2026-05", 1): "final", ("2026-06", 1): "provisional", ("2026-06", 3): "final",
+                            ("2024-02", 1): "provisional"}
+        assert str(latest) == "2026-06-30"
+    finally:
+        engine.dispose()

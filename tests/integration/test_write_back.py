@@ -35,8 +35,8 @@ def org(tmp_path):
     server.stop()
 
 
-def card(supplier: str, period: str, score: float) -> Scorecard:
-    return Scorecard(supplier_id=supplier, period=period, as_of=date(2026, 6, 30),
+def card(supplier: str, period: str, score: float, status: str = "final") -> Scorecard:
+    return Scorecard(supplier_id=supplier, period=period, as_of=date(2026, 6, 30), status=status,
                      kpis=KpiValues(otd_pct=score, quality_ppm=120.0), kpi_scores={}, score=score, grade="B")
 
 
@@ -109,3 +109,28 @@ def test_a_peer_benchmark_on_a_queue_bound_to_everything_is_handled_without_a_ca
                              SalesforceWriteBack(SalesforceClient(settings.salesforce), settings.salesforce),
                              lambda: NOW, settings.broker.queues[0], batch_size=200)
     assert consumer.deliver_batch([Incoming(event.model_dump_json().encode(), event.id)]).outcomes == {HANDLED: 1}
+
+
+def test_a_provisional_month_never_reaches_the_account(org, sqlite_engine, tmp_path):
+    app, url, ca, accounts = org
+    settings = load_settings(salesforce={"login_url": url, "verify": str(ca), "retry_initial_s": 0},
+                             broker={"folder": tmp_path / "broker"})
+    vendor = normalize_vendor_id(accounts[30]["SAP_Vendor_Id__c"])
+    june, july = card(vendor, "2026-06", 88.0), card(vendor, "2026-07", 12.0, status="provisional")
+    with sqlite_engine.begin() as connection:
+        store_accounts(connection, [SupplierAccount(id=accounts[30]["Id"], name="Running", vendor_id=vendor,
+                                                    modstamp=accounts[30]["SystemModstamp"])])
+        save_scorecards(connection, [june, july], NOW)
+        events = enqueue_many(connection, settings.broker, [("scorecard.published.v1", vendor, c) for c in (june, july)],
+                              NOW)
+    consumer = BatchConsumer(sqlite_engine, settings.broker, "salesforce",
+                             SalesforceWriteBack(SalesforceClient(settings.salesforce), settings.salesforce),
+                             lambda: NOW, settings.broker.queues[1], batch_size=200)
+    delivered = consumer.deliver_batch([Incoming(e.model_dump_json().encode(), e.id) for e in events])
+    assert delivered.outcomes == {HANDLED: 2}
+    assert (accounts[30]["Supplier_Score__c"], accounts[30]["Scorecard_Period__c"]) == (88.0, "2026-06")
+    with sqlite_engine.begin() as connection:
+        [alone] = enqueue_many(connection, settings.broker, [("scorecard.published.v1", vendor, july)], NOW)
+    before = app.api_calls
+    assert consumer.deliver_batch([Incoming(alone.model_dump_json().encode(), alone.id)]).outcomes == {HANDLED: 1}
+    assert app.api_calls == before and accounts[30]["Supplier_Score__c"] == 88.0

@@ -23,7 +23,7 @@ def random_suppliers(count: int) -> list[str]:
 
 def scorecard(supplier_id: str, n: int) -> Scorecard:
     return Scorecard(supplier_id=supplier_id, supplier_name=f"Supplier {supplier_id}", period=f"2026-{n % 12 + 1:02d}",
-                     as_of=date(2026, 7, 1), kpis=KpiValues(otd_pct=90.0 + n % 10, quality_ppm=250.0),
+                     as_of=date(2026, 7, 1), status="final", kpis=KpiValues(otd_pct=90.0 + n % 10, quality_ppm=250.0),
                      kpi_scores={"otd_pct": 71.4, "quality_ppm": 100.0}, score=80.5, grade="B")
 
 

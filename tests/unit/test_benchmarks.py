@@ -11,7 +11,7 @@ AS_OF = date(2026, 6, 30)
 
 def card(supplier: str, score: float | None, otd: float | None, category: str | None, level: str | None,
          period: str = "2026-06", window_months: int = 1) -> Scorecard:
-    return Scorecard(supplier_id=supplier, period=period, window_months=window_months, as_of=AS_OF,
+    return Scorecard(supplier_id=supplier, period=period, window_months=window_months, as_of=AS_OF, status="final",
                      kpis=KpiValues(otd_pct=otd), kpi_scores={}, score=score, grade=None, category=category,
                      srm_level=level)
 

@@ -211,3 +211,16 @@ def test_several_brokers_for_failover_as_a_list_or_separated_by_semicolons(tmp_p
 def test_failover_and_quorum_queues_are_for_rabbitmq_only(broker, expected):
     with pytest.raises(ConfigError, match=expected):
         load_settings(broker=broker)
+
+
+def test_the_service_scores_as_of_the_last_complete_day_in_its_time_zone():
+    from datetime import date, datetime, timezone
+
+    from scheduler.bootstrap import App
+    late = datetime(2026, 12, 1, 23, 30, tzinfo=timezone.utc)  # 2 December 13:30 on Kiritimati (UTC+14)
+    assert App(load_settings(), None).last_complete_day(late) == date(2026, 11, 30)
+    assert App(load_settings(scheduler={"timezone": "Pacific/Kiritimati"}), None).last_complete_day(late) == \
+        date(2026, 12, 1)
+    assert App(load_settings(timezone="Pacific/Kiritimati"), None).last_complete_day(late) == date(2026, 12, 1)
+    with pytest.raises(ConfigError, match="scheduler.timezone.*not an IANA time zone"):
+        load_settings(scheduler={"timezone": "Mars/Olympus"})

@@ -66,3 +66,14 @@ def test_a_benchmark_is_about_a_group_and_a_scorecard_about_a_supplier():
         build_envelope("scorecard.published.v1", GROUP, 1, EXAMPLES["scorecard.published.v1"], "urn:x", NOW)
     body = build_envelope("benchmark.published.v1", GROUP, 1, EXAMPLES["benchmark.published.v1"], "urn:x", NOW)
     assert routing_key(body.type, body.subject) == "benchmark.published.category:Raw%20Materials"
+
+
+def test_a_scorecard_says_whether_its_month_is_final():
+    schema = json.loads((CONTRACT / contract.schema_file("scorecard.published.v1")).read_text())
+    card = schema["$defs"]["Scorecard"]
+    assert "status" in card["required"] and card["properties"]["status"]["enum"] == ["final", "provisional"]
+    body = build_envelope("scorecard.published.v1", SUPPLIER, 1, EXAMPLES["scorecard.published.v1"], "urn:x", NOW)
+    envelope = json.loads(body.model_dump_json())
+    del envelope["data"]["status"]
+    with pytest.raises(Exception, match="status"):
+        check_against_contract(json.dumps(envelope))

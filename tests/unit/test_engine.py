@@ -7,6 +7,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 
 from config import load_settings
 from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
+from domain.scorecards import card_status
 from domain.suppliers import SupplierProfile
 from mapping.benchmarks import percentile_ranks, velocity
 from mapping.kpis import (
@@ -131,6 +132,21 @@ def test_evaluation_period_waits_for_the_month_to_end():
     assert evaluation_period(date(2026, 6, 30)) == "2026-06"
     assert evaluation_period(date(2026, 6, 29)) == "2026-05"
     assert evaluation_period(date(2026, 1, 15)) == "2025-12"
+
+
+def test_a_card_is_final_from_its_month_s_last_day_and_a_window_follows_its_last_month():
+    assert [card_status(period, as_of) for period, as_of in (
+        ("2026-06", date(2026, 6, 29)), ("2026-06", date(2026, 6, 30)), ("2026-02", date(2026, 2, 28)),
+        ("2024-02", date(2024, 2, 28)), ("2024-02", date(2024, 2, 29)), ("2026-05", date(2026, 6, 1)),
+    )] == ["provisional", "final", "final", "provisional", "final", "final"]
+    item = ItemHistory("0000100001", "4501", "00010", date(2026, 4, 1), (LineOrder("0001", date(2026, 5, 4), D("10")),
+                       LineOrder("0002", date(2026, 6, 2), D("10"))),
+                       (Movement(("5001", 2026, 1), "101", date(2026, 5, 4), D("20"), None),))
+    for as_of, june in ((date(2026, 6, 15), "provisional"), (date(2026, 6, 30), "final")):
+        measured = measure([item], [], [], ["2026-05", "2026-06"], as_of, WINDOW, 2, windows=(1, 3))
+        cards = build_scorecards(measured, ["2026-05", "2026-06"], as_of, SETTINGS.scoring, {}, {})
+        assert {(c.period, c.window_months): c.status for c in cards} == {
+            ("2026-05", 1): "final", ("2026-05", 3): "final", ("2026-06", 1): june, ("2026-06", 3): june}
 
 
 def test_rolling_window_pools_the_lines_instead_of_averaging_months():

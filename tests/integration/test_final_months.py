@@ -1,5 +1,5 @@
 """Final and provisional cards, back-dated scoring that needs --replay, and dry runs that write nothing."""
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,10 @@ from sqlalchemy import select
 
 from config import load_settings
 from sandbox.generator import generate_salesforce, generate_sap
+from scheduler.bootstrap import App
 from scheduler.cli import cli
+from scheduler.cycle import CycleReport, _score
+from scheduler.metrics import Metrics
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.scorecards import load_scorecards
 from store.tables import metadata
@@ -147,3 +150,17 @@ def test_history_older_than_the_scored_months_is_kept_as_last_scored(stored):
 
 def receipt_supplier(orders, receipt) -> str:
     return next(order.vendor for order in orders if order.id == receipt.po)
+
+
+def test_the_service_waits_when_a_later_day_was_scored_by_hand(stored, caplog):
+    settings = load_settings(scoring={"months": 3})
+    app = App(settings=settings, engine=stored)
+    later = app.last_complete_day() + timedelta(days=2)
+    score(stored, settings, later, at(later))  # by hand, a day the service has not reached yet
+    before = snapshot(stored)
+    report = CycleReport("cycle")
+    with caplog.at_level("WARNING", logger="srm_bridge.cycle"):
+        _score(app, Metrics(), report)
+    assert (report.scored, report.errors) == (None, []) and snapshot(stored) == before
+    [skipped] = [r for r in caplog.records if r.getMessage() == "scoring skipped"]
+    assert f"newest scoring run (as of {later})" in skipped.reason

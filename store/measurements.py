@@ -8,7 +8,7 @@ from sqlalchemy import Connection, delete, select
 
 from domain.scorecards import Tally
 from store.tables import dirty_suppliers, scoring_state, tallies
-from store.upsert import upsert
+from store.upsert import insert_rows, upsert
 
 TallyKey = tuple[str, str]  # supplier, month
 Touched = dict[str, set[str] | None]  # supplier → the months its changes touched (None: every month)
@@ -17,9 +17,8 @@ CLEAR_CHUNK = 5000  # ids per DELETE, well under every driver's bind-parameter l
 
 def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None:
     """Remember (supplier, month) pairs whose measurements changed records feed, for the next scoring run."""
-    rows = [{"supplier_id": supplier, "period": period} for supplier, period in sorted(set(marks))]
-    if rows:
-        connection.execute(dirty_suppliers.insert(), rows)
+    insert_rows(connection, dirty_suppliers,
+                [{"supplier_id": supplier, "period": period} for supplier, period in sorted(set(marks))])
 
 
 def dirty(connection: Connection) -> tuple[list[int], Touched]:
@@ -76,10 +75,8 @@ def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced:
         t = tallies.c
         for supplier, periods in _by_supplier(replaced).items():
             connection.execute(delete(tallies).where(t.supplier_id == supplier, t.period.in_(periods)))
-    rows = [{"supplier_id": supplier, "period": period, "tally": _json(tally)}
-            for (supplier, period), tally in found.items()]
-    if rows:
-        connection.execute(tallies.insert(), rows)
+    insert_rows(connection, tallies, [{"supplier_id": supplier, "period": period, "tally": _json(tally)}
+                                      for (supplier, period), tally in found.items()])
 
 
 def _by_supplier(keys: Iterable[TallyKey]) -> dict[str, list[str]]:

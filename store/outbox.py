@@ -5,7 +5,7 @@ from sqlalchemy import Connection, and_, func, select, update
 
 from store.records import utc
 from store.tables import outbox, supplier_sequences
-from store.upsert import upsert
+from store.upsert import insert_rows, upsert
 
 
 def next_sequences(connection: Connection, counts: dict[str, int]) -> dict[str, int]:
@@ -25,8 +25,7 @@ def next_sequences(connection: Connection, counts: dict[str, int]) -> dict[str, 
 
 
 def add_events(connection: Connection, rows: list[dict]) -> None:
-    if rows:
-        connection.execute(outbox.insert(), [{**row, "attempts": 0} for row in rows])
+    insert_rows(connection, outbox, [{**row, "attempts": 0} for row in rows])
 
 
 OUTBOX_LOCK_SPACE = 0x53524D42  # first key of the PostgreSQL advisory locks the relay takes per supplier

@@ -19,7 +19,7 @@ from store.tables import (
     supplier_accounts,
 )
 from store.measurements import mark_dirty
-from store.upsert import upsert
+from store.upsert import insert_rows, upsert
 
 
 def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
@@ -59,8 +59,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
                           or c.seen_on or c.confirmed_on, "due_date": c.due, "quantity": c.quantity}
                          for n, c in enumerate(item.confirmations, 1))
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
-        if rows:
-            connection.execute(table.insert(), rows)
+        insert_rows(connection, table, rows)
     after = _order_footprint(connection, ids)
     mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
     return refused
@@ -174,6 +173,12 @@ def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> l
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
     return refused  # no measurement reads an Account: scorecards take names, categories and tiers afresh every run
+
+
+def supplier_ids(connection: Connection) -> list[str]:
+    """Every vendor with a purchase order, in order."""
+    po = purchase_orders.c
+    return list(connection.execute(select(po.vendor_id).distinct().order_by(po.vendor_id)).scalars())
 
 
 def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:

@@ -296,6 +296,8 @@ class ScoringSettings(StrictModel):
     months: int = Field(12, ge=1, le=60)
     windows: list[int] = Field(default_factory=lambda: [1, 3, 12], description="Scorecard windows in months.")
     velocity_months: int = Field(6, ge=2, le=24)
+    batch_suppliers: int = Field(500, ge=1, description=(
+        "Suppliers whose history is read and tallied at a time: memory stays flat as suppliers grow."))
 
     @field_validator("segment_weights")
     @classmethod

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from config import Settings
 from domain.benchmarks import Benchmark
-from domain.deliveries import OrderedItem
+from domain.deliveries import ActionDue, OrderedItem
 from domain.periods import shift_period
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
@@ -42,7 +42,7 @@ from mapping.scorecards import (
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
 from store.benchmarks import save_benchmarks
-from store.records import actions_due, item_histories, ordered_items, supplier_profiles
+from store.records import actions_due, item_histories, ordered_items, supplier_ids, supplier_profiles
 from store.measurements import (
     Touched,
     clear_dirty,
@@ -207,16 +207,34 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
 
 def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],
            touched: Touched | None = None) -> Tallies:
-    """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months."""
+    """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months; the
+    histories are read `scoring.batch_suppliers` suppliers at a time."""
     start = first_day(months[0])
-    only = None if touched is None or len(touched) > READ_BY_SUPPLIER_UP_TO else set(touched)
-    spans = None if only is None else {supplier: month_spans(set(chosen or months) & set(months))
-                                       for supplier, chosen in touched.items()}
-    if spans is not None and sum(map(len, spans.values())) > READ_BY_MONTH_UP_TO:
-        spans = None
-    tallied = tally_months(item_histories(connection, start, as_of, only, spans),
-                           [i for i in ordered if only is None or i.supplier_id in only],
-                           [a for a in actions_due(connection, start, as_of) if only is None or a.supplier_id in only],
+    actions = actions_due(connection, start, as_of)
+    if touched is not None and len(touched) <= READ_BY_SUPPLIER_UP_TO:
+        spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
+        if sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO:
+            return _tally_batch(connection, settings, as_of, (ordered, actions), months, set(touched), spans, touched)
+        suppliers = sorted(touched)
+    else:
+        suppliers = sorted(set(supplier_ids(connection)) | {action.supplier_id for action in actions})
+    tallies: Tallies = {}
+    size = settings.scoring.batch_suppliers
+    for first in range(0, len(suppliers), size):
+        batch = set(suppliers[first:first + size])
+        tallies.update(_tally_batch(connection, settings, as_of, (ordered, actions), months, batch, None, touched))
+    return tallies
+
+
+def _tally_batch(connection: Connection, settings: Settings, as_of: date,
+                 known: tuple[list[OrderedItem], list[ActionDue]], months: list[str], suppliers: set[str],
+                 spans: dict | None, touched: Touched | None) -> Tallies:
+    """The tallies of some suppliers: their histories read (within `spans`, when given), their ordered items
+    and actions taken from `known`."""
+    ordered, actions = known
+    tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
+                           [i for i in ordered if i.supplier_id in suppliers],
+                           [a for a in actions if a.supplier_id in suppliers],
                            months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
     for anomaly in tallied.anomalies:
         log.warning("goods movement applied only in part", extra={

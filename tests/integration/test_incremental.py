@@ -221,3 +221,18 @@ def test_one_changed_line_tallies_again_only_the_months_its_order_feeds():
     fed = {f"{order.order_date:%Y-%m}"} | {f"{line.due:%Y-%m}" for item in order.items for line in item.schedule_lines} \
         | {f"{m.posting_date:%Y-%m}" for m in MOVEMENTS if m.po == order.id}
     assert report.tallied == len(fed)
+
+
+def test_scoring_suppliers_in_batches_gives_what_one_batch_gives(monkeypatch):
+    """Full runs and incremental ones that read touched suppliers whole, a batch of two suppliers at a time."""
+    monkeypatch.setattr(scoring, "READ_BY_MONTH_UP_TO", 0)
+    batched = load_settings(scoring={"months": 6, "batch_suppliers": 2})
+    with tempfile.TemporaryDirectory() as folder, scratch_engine("sqlite", Path(folder)) as whole, \
+            scratch_engine("sqlite", Path(folder)) as batches:
+        seeded(whole), seeded(batches)
+        assert state(batches, score(batches, batched, AS_OF, NOW)) == state(whole, score(whole, SETTINGS, AS_OF, NOW))
+        for n, change in enumerate([("line", 5, 1), ("due", 9, 40), ("return", 3, 2)]):
+            apply(whole, change, n), apply(batches, change, n)
+            quick = score(batches, batched, AS_OF, NOW + timedelta(minutes=n + 1))
+            assert quick.incremental
+            assert state(batches, quick) == state(whole, score(whole, SETTINGS, AS_OF, NOW + timedelta(minutes=n + 1)))

@@ -1,15 +1,19 @@
 """`make bench`: SAP extract through the connector vs a raw HTTP + lxml reference, the connector's
 memory over a long history, the whole pipeline on an embedded database, a large Salesforce org,
-outbox → RabbitMQ, and a consumer draining a queue with 1 % poison messages.
+outbox → RabbitMQ, a consumer draining a queue with 1 % poison messages, and, with
+SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL set, the enterprise stages on PostgreSQL and
+RabbitMQ (bench/enterprise.py).
 
 Every stage is measured; one that cannot be (its service unreachable, its process failed) is named at
 the end and makes the command exit non-zero, after the other figures are written."""
 import argparse
 import sys
+from pathlib import Path
 from typing import Callable
 
 from bench.consumer import consumer_poison_benches
-from bench.harness import Result, StageFailed, alone, interleaved, report, with_ratio
+from bench.enterprise import enterprise_benches
+from bench.harness import RESULTS, Result, StageFailed, alone, interleaved, report, with_ratio
 from bench.pipeline import pipeline_runs
 from bench.publish import publish_benches
 from bench.salesforce import pull
@@ -32,6 +36,8 @@ def main() -> None:
     parser.add_argument("--history-suppliers", type=int, default=4800,
                         help="With --history-months, about 1,000,000 schedule lines for the memory stage.")
     parser.add_argument("--history-months", type=int, default=24)
+    parser.add_argument("--only", action="append", help="Run this stage only (repeatable).")
+    parser.add_argument("--results", type=Path, default=RESULTS, help="Where the figures are written.")
     args = parser.parse_args()
     stages: list[tuple[str, Callable[[], list[Result]]]] = [
         ("sap_extract", lambda: sap_extract(args.suppliers, args.months)),
@@ -45,14 +51,17 @@ def main() -> None:
                                      pull("salesforce_pull_bulk", 100_000, bulk=True)]),
         ("publish", publish_benches),
         ("consumer_poison", consumer_poison_benches),
+        ("enterprise", enterprise_benches),
     ]
     results, failed = [], []
     for name, stage in stages:
+        if args.only and name not in args.only:
+            continue
         try:
             results += stage()
         except StageFailed as exc:
             failed.append(f"{name}: {exc}")
-    report(results)
+    report(results, args.results)
     if failed:
         print("\nnot measured:\n  " + "\n  ".join(failed), file=sys.stderr)
         sys.exit(1)

@@ -34,6 +34,7 @@ class Result:
     ratio_of: str | None = None
     better: str | None = None
     calls: int | None = None
+    target: str | None = None
 
 
 def own_peak_rss_mb() -> float:
@@ -115,7 +116,7 @@ def with_ratio(result: Result, reference: Result, of: str = "throughput") -> Res
     return result
 
 
-def report(results: list[Result]) -> None:
+def report(results: list[Result], path: Path = RESULTS) -> None:
     print(f"{'stage':38} {'records':>9} {'seconds':>8} {'rec/s':>10} {'rss MB':>7} {'ratio':>7}  reference")
     for r in results:
         rss = "" if r.peak_rss_mb is None else f"{r.peak_rss_mb:.0f}"
@@ -124,8 +125,8 @@ def report(results: list[Result]) -> None:
         calls = f"  {r.calls} HTTP calls" if r.calls is not None else ""
         print(f"{r.name:38} {r.records:9} {r.seconds:8.2f} {r.records_per_s:10.0f} {rss:>7} {ratio:>7}  "
               f"{r.reference or ''}{of}{calls}")
-    RESULTS.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
-    print(f"\nwritten to {RESULTS}")
+    path.write_text(json.dumps([asdict(r) for r in results], indent=2) + "\n")
+    print(f"\nwritten to {path}")
 
 
 if __name__ == "__main__":  # the functions' `Result` is bench.harness's, not this __main__'s

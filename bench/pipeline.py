@@ -5,8 +5,10 @@ import json
 import random
 import tempfile
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from bench.harness import Result, alone_rows, timed, with_ratio
 from bench.sap import stand_in
@@ -46,17 +48,42 @@ def run_pipeline(folder: str, sap_urls: list[str], salesforce: list[str], full: 
 
 
 def touch_one_percent(dataset: dict, since: date | None = None, seed: int = 1) -> dict:
-    """1 % of the purchase orders changed now, drawn from all of them or from those ordered `since`: one
-    schedule line's quantity raised by one."""
+    """A copy of the dataset with 1 % of its orders changed (`change_one_percent`)."""
     changed = json.loads(json.dumps(dataset))
-    orders = changed["purchase_orders"]
+    with change_one_percent(changed, since, seed=seed):
+        return changed
+
+
+@contextmanager
+def change_one_percent(dataset: dict, since: date | None = None, receipts: bool = False,
+                       seed: int = 1) -> Iterator[None]:
+    """Within the block, 1 % of the purchase orders changed now, drawn from all of them or from those
+    ordered `since`: one schedule line's quantity raised by one, and with `receipts` that one more unit
+    received (a goods receipt posted on the line's due date, at the latest on AS_OF). Undone after it."""
+    orders, movements = dataset["purchase_orders"], dataset["goods_movements"]
     pool = [order for order in orders if since is None or order["order_date"] >= since.isoformat()]
     stamp = datetime.now(timezone.utc).isoformat().replace("+00:00", "Z")
-    for order in random.Random(seed).sample(pool, max(1, len(orders) // 100)):
-        line = order["items"][0]["schedule_lines"][0]
+    changed = random.Random(seed).sample(pool, max(1, len(orders) // 100))
+    undo = [(order, order["changed_at"], order["items"][0]["schedule_lines"][0]["quantity"]) for order in changed]
+    received = len(movements)
+    for number, order in enumerate(changed):
+        item = order["items"][0]
+        line = item["schedule_lines"][0]
         line["quantity"] = str(int(float(line["quantity"])) + 1)
         order["changed_at"] = stamp
-    return changed
+        if receipts:
+            posted = min(line["due"], AS_OF.isoformat())
+            movements.append({"document": f"59{number:08d}", "year": int(posted[:4]), "line": 1,
+                              "movement_type": "101", "posting_date": posted, "quantity": "1", "unit": item["unit"],
+                              "po": order["id"], "po_item": item["id"], "changed_at": stamp,
+                              "schedule_line": line["id"]})
+    try:
+        yield
+    finally:
+        del movements[received:]
+        for order, changed_at, quantity in undo:
+            order["changed_at"] = changed_at
+            order["items"][0]["schedule_lines"][0]["quantity"] = quantity
 
 
 def full_then_incremental(dataset: dict, salesforce: list[str], since: date | None,

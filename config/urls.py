@@ -1,4 +1,5 @@
 """The database and broker URLs srm-bridge can use, checked when settings load rather than on first connect."""
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from config.masking import mask_url
@@ -19,7 +20,18 @@ def check_database_url(url: str) -> str:
     if driver not in DATABASES.get(backend, ()):
         raise ValueError(f"{scheme}:// databases are not supported; use {DATABASE_EXAMPLES}")
     _check_port(url, DATABASE_EXAMPLES)
+    if backend == "sqlite":
+        _check_sqlite_folder(url)
     return url
+
+
+def _check_sqlite_folder(url: str) -> None:
+    """SQLite creates its file but not the folder: a folder that does not exist is a wrong setting, never worth
+    waiting for."""
+    database = url.partition(":///")[2].partition("?")[0]
+    if database and database != ":memory:" and not Path(database).parent.is_dir():
+        raise ValueError(f"folder {Path(database).parent} of the SQLite database does not exist; create it or "
+                         "point the URL at an existing folder")
 
 
 def joined_broker_urls(value: object) -> object:

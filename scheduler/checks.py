@@ -59,8 +59,6 @@ def reach_database(settings: Settings) -> str:
     url = settings.database.url
     database = url.partition(":///")[2].partition("?")[0] if url.startswith("sqlite") else ""
     if database and not Path(database).exists():
-        if not Path(database).parent.is_dir():
-            raise FileNotFoundError(f"folder {Path(database).parent} does not exist")
         return f"{url}: no database file yet; the first command creates it"
     engine = create_engine_for(url, settings.database)
     try:

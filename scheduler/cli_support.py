@@ -52,8 +52,9 @@ def settings_for(ctx: click.Context):  # noqa: ANN201 - Settings, imported lazil
     state = ctx.find_root().ensure_object(dict)
     if state.get("settings") is None:
         from config import load_settings
-        state["settings"] = load_settings(state.get("config"))
-        logs.configure(state["settings"].log.format, state["settings"].log.level)
+        from config.masking import secret_values
+        settings = state["settings"] = load_settings(state.get("config"))
+        logs.configure(settings.log.format, settings.log.level, secret_values(settings))
     return state["settings"]
 
 

@@ -2,15 +2,14 @@
 
     0  done
     1  done, and what it reports failed: a stream, an unconfirmed or refused event, an unhealthy status
-    2  usage or configuration: an unknown option or setting, a bad value, a file that does not parse,
-       an unsupported database or broker URL
+    2  usage or configuration: an unknown option or setting, a bad value, a config file that is missing or
+       does not parse, an unsupported database or broker URL, a SQLite database in a folder that does not exist
     3  a system the command needs cannot be reached: the database, the broker; `config check --connect`
        when any system failed
 
 The full error, traceback included, is logged at debug level (`log.level: debug`).
 """
 import logging
-from pathlib import Path
 
 from config import ConfigError, Settings
 from config.masking import mask_url
@@ -28,10 +27,6 @@ class Unreachable(Exception):
 
 def database_unreachable(url: str, exc: BaseException) -> Unreachable:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    if url.startswith("sqlite"):
-        folder = Path(url.partition(":///")[2].partition("?")[0]).parent
-        if url.partition(":///")[2] and not folder.is_dir():
-            reason = f"folder {folder} does not exist"
     return Unreachable(f"database unreachable ({mask_url(url)}): {reason}; check that it is up and that "
                        f"{DATABASE_SETTING} is right")
 

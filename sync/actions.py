@@ -13,7 +13,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection
 
 from config import KpiScale, Settings
-from config.kpis import outside_range
+from config.kpis import KPI_RANGES, outside_range
 from domain.actions import (
     ActionChange,
     CorrectiveAction,
@@ -239,7 +239,8 @@ def operator_update(connection: Connection, settings: Settings, action_id: int, 
 def operator_open(connection: Connection, settings: Settings, supplier_id: str, kpi: str, target: float, due: date,
                   actor: str, note: str | None, baseline: float | None, as_of: date, now: datetime,
                   profile: SupplierProfile | None) -> CorrectiveAction:
-    """A plan opened by hand; an unknown supplier raises `LookupError`, a target no value can reach `ValueError`."""
+    """A plan opened by hand; an unknown supplier raises `LookupError`; a target no value can reach, or one the
+    baseline already meets (its milestones would lead away from it), `ValueError`."""
     if not supplier_known(connection, supplier_id):
         raise LookupError(f"supplier {supplier_id} not found: no SAP purchase order or Salesforce Account names it")
     if problem := outside_range(kpi, target):
@@ -251,7 +252,13 @@ def operator_open(connection: Connection, settings: Settings, supplier_id: str, 
                                 f"and {kpi}; update it instead")
     if f"{due:%Y-%m}" <= period:
         raise ValueError(f"the due date must fall after {period}, the last month measured")
-    plan = new_plan(settings, supplier_id, kpi, settings.scoring.kpis[kpi], baseline, period, now, profile,
-                    target=target, due=due)
+    scale = settings.scoring.kpis[kpi]
+    if baseline is not None and (baseline >= target if scale.higher_is_better else baseline <= target):
+        best = KPI_RANGES[kpi][1 if scale.higher_is_better else 0]
+        hint = f"it is at its best value, {best:g}" if baseline == best else \
+            f"give a target {'above' if scale.higher_is_better else 'below'} {baseline:.2f}"
+        raise ValueError(f"nothing to improve: {kpi} was {baseline:.2f} in {period}, which already meets a target "
+                         f"of {target:g}; {hint}")
+    plan = new_plan(settings, supplier_id, kpi, scale, baseline, period, now, profile, target=target, due=due)
     return record(connection, settings, None, plan, actor, note or "opened by an operator", now)
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import Engine
 
 from config import Settings
+from config.masking import secret_values
 from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
@@ -21,10 +22,10 @@ log = logging.getLogger("srm_bridge.sync")
 def sap_streams(connector: SapConnector, settings: Settings) -> list[Stream]:
     sap = settings.sap
     window = (timedelta(minutes=sap.overlap_minutes), timedelta(seconds=sap.settle_seconds), sap.stream_timeout_s)
-    suppliers = re.compile(settings.suppliers.id_pattern)
+    suppliers, secrets = re.compile(settings.suppliers.id_pattern), secret_values(settings)
     return [
-        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers),
-        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers),
+        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers, secrets),
+        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers, secrets),
     ]
 
 
@@ -32,7 +33,7 @@ def salesforce_streams(connector: SalesforceConnector, settings: Settings) -> li
     return [Stream("salesforce.accounts", connector.accounts, store_accounts,
                    timedelta(minutes=settings.salesforce.overlap_minutes),
                    timedelta(seconds=settings.salesforce.settle_seconds), settings.salesforce.stream_timeout_s,
-                   re.compile(settings.suppliers.id_pattern))]
+                   re.compile(settings.suppliers.id_pattern), secret_values(settings))]
 
 
 @dataclass

@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from sqlalchemy import Connection, Engine
 
+from config.masking import mask_secrets
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError, LimitExceeded, Stopped
 from domain.records import Page, Rejected
@@ -46,6 +47,7 @@ class Stream:
     settle: timedelta
     timeout_s: float | None = None  # bounded total time of one pull: `<source>.stream_timeout_s`
     supplier_ids: re.Pattern | None = None  # the supplier ids taken; records naming others are quarantined
+    secrets: frozenset[str] = frozenset()  # masked in the error recorded for the run (`config.masking`)
 
     @property
     def source(self) -> str:
@@ -109,6 +111,8 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
     except Exception as exc:  # noqa: BLE001 - recorded as failed with its traceback; the other streams go on
         result.outcome, result.error = "failed", f"internal error: {exc!r}"
         log.error("stream failed unexpectedly", exc_info=True, extra={"run_id": run_id, "stream": stream.name})
+    if result.error:
+        result.error = mask_secrets(result.error, stream.secrets)
     if row_id is not None and result.outcome != "succeeded":
         _finish_quietly(engine, row_id, result)
     result.duration_s = round(time.monotonic() - started, 3)

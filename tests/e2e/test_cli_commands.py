@@ -97,11 +97,11 @@ def test_config_check_connect_names_what_failed_and_exits_3(tmp_path, stand_ins)
     unreachable = {**stand_ins, "SRM_BRIDGE_SAP__PURCHASE_ORDERS__URL": f"http://127.0.0.1:{closed_port()}/sap",
                    "SRM_BRIDGE_SAP__GOODS_MOVEMENTS__URL": f"http://127.0.0.1:{closed_port()}/sap",
                    "SRM_BRIDGE_SALESFORCE__CLIENT_SECRET": "wrong", "SRM_BRIDGE_SAP__CONNECT_TIMEOUT_S": "2",
-                   "SRM_BRIDGE_DATABASE__URL": f"sqlite:///{tmp_path}/nowhere/srm.db"}
+                   "SRM_BRIDGE_DATABASE__URL": f"postgresql://srm:db-s3cret@127.0.0.1:{closed_port()}/srm"}
     done = run_cli(tmp_path, "config", "check", "--connect", **unreachable)
     assert done.returncode == 3, done.stdout + done.stderr
     reached = systems(done.stdout)
-    assert reached["database"] == ("FAILED", f"folder {tmp_path}/nowhere does not exist")
+    assert reached["database"][0] == "FAILED" and "Connection refused" in reached["database"][1]
     assert reached["broker"][0] == "ok"
     assert reached["sap.purchase_orders"][0] == "FAILED" and "SAP unreachable" in reached["sap.purchase_orders"][1]
     assert reached["salesforce"][0] == "FAILED" and "refused" in reached["salesforce"][1]

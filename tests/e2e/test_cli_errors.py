@@ -6,9 +6,11 @@ import json
 import uuid
 
 import pytest
+from click.testing import CliRunner
 
 from config import load_settings
 from scheduler.bootstrap import open_app
+from scheduler.cli import cli
 from sync.envelope import enqueue
 from tests.support.databases import POSTGRES_VAR, service_url
 from tests.support.cli import closed_port, run_cli
@@ -78,9 +80,23 @@ def test_a_missing_postgresql_database_is_one_line_and_exit_3(tmp_path):
                     f'database "{missing}" does not exist', "database.url")
 
 
-def test_a_missing_sqlite_folder_is_one_line_and_exit_3(tmp_path):
-    assert_one_line(run_cli(tmp_path, "score", SRM_BRIDGE_DATABASE__URL=f"sqlite:///{tmp_path}/nowhere/srm.db"),
-                    UNREACHABLE, f"folder {tmp_path}/nowhere does not exist", "database.url")
+def test_a_missing_sqlite_folder_is_a_configuration_error_for_every_command(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/nowhere/srm.db"
+    expected = ("database.url (SRM_BRIDGE_DATABASE__URL)", f"folder {tmp_path}/nowhere", "does not exist")
+    assert_one_line(run_cli(tmp_path, "run", SRM_BRIDGE_DATABASE__URL=url, SRM_BRIDGE_SCHEDULER__HTTP__PORT="0",
+                            timeout=60), CONFIG, *expected)  # the service does not wait for a folder to appear
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__URL", url)
+    for command in (["sync"], ["score"], ["scorecards"], ["config", "check"], ["config", "check", "--connect"]):
+        done = CliRunner().invoke(cli, command)
+        assert done.exit_code == CONFIG and all(words in done.stderr for words in expected), (command, done.stderr)
+
+
+def test_a_missing_config_file_given_with_the_option_is_one_line_and_exit_2(tmp_path):
+    option = ["--config", str(tmp_path / "nope.yaml")]
+    for command in (option + ["status"], ["status"] + option, ["actions", "list"] + option):
+        done = CliRunner().invoke(cli, command)
+        assert (done.exit_code, done.stderr) == (CONFIG, f"srm-bridge: config file {tmp_path / 'nope.yaml'} does "
+                                                         "not exist; check --config or SRM_BRIDGE_CONFIG\n"), command
 
 
 def test_a_database_host_that_does_not_resolve_is_one_line_and_exit_3(tmp_path):

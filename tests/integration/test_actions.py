@@ -122,11 +122,14 @@ def test_operators_drive_plans_from_the_command_line(history, settings, monkeypa
         return runner.invoke(cli, list(args), catch_exceptions=False)
 
     assert run("score", "--as-of", "2026-02-28").exit_code == 0
-    opened = run("actions", "open", "--supplier", "300001", "--kpi", "quality_ppm", "--target", "300",
+    perfect = run("actions", "open", "--supplier", "300001", "--kpi", "quality_ppm", "--target", "300",
+                  "--due", "2026-06-30", "--as-of", "2026-02-28")
+    assert perfect.exit_code == 1 and "nothing to improve" in perfect.output and "its best value, 0" in perfect.output
+    opened = run("actions", "open", "--supplier", "300001", "--kpi", "lead_time_days_mean", "--target", "20",
                  "--due", "2026-06-30", "--note", "audit finding", "--as-of", "2026-02-28")
-    assert opened.exit_code == 0 and "opened" in opened.output
+    assert opened.exit_code == 0 and "opened: lead_time_days_mean 30.00 against a target of 20" in opened.output
     action_id = json.loads(run("actions", "list", "--json", "--supplier", "300001").output)[-1]["action_id"]
-    again = run("actions", "open", "--supplier", "300001", "--kpi", "quality_ppm", "--target", "300",
+    again = run("actions", "open", "--supplier", "300001", "--kpi", "lead_time_days_mean", "--target", "20",
                 "--due", "2026-06-30", "--as-of", "2026-02-28")
     assert again.exit_code == 1 and "already open" in again.output
 

@@ -84,6 +84,21 @@ def test_actions_open_refuses_unknown_suppliers_and_targets_no_value_can_reach(r
         assert refused.exit_code == 1 and "outside the range" in refused.stderr, (kpi, refused.stderr)
 
 
+def test_actions_open_refuses_a_target_the_baseline_already_meets(run):
+    [card] = [c for c in json.loads(run("scorecards", "--json", "--supplier", "100006").stdout) if c["period"] == "2026-06"]
+    kpis = card["kpis"]
+    assert kpis["otd_pct"] == 100 and 0 < kpis["quality_ppm"] < 2000
+    for kpi, target, hint in (("otd_pct", 95, "it is at its best value, 100"),
+                              ("quality_ppm", 2000, f"give a target below {kpis['quality_ppm']:.2f}"),
+                              ("lead_time_days_mean", kpis["lead_time_days_mean"], "give a target below")):
+        refused = run("actions", "open", "--supplier", "100006", "--kpi", kpi, "--target", str(target),
+                      "--due", "2026-12-31", "--as-of", "2026-06-30")
+        assert refused.exit_code == 1 and refused.stderr.count("\n") == 1, refused.output
+        assert f"nothing to improve: {kpi} was {kpis[kpi]:.2f} in 2026-06" in refused.stderr, refused.stderr
+        assert hint in refused.stderr, refused.stderr
+    assert json.loads(run("actions", "list", "--json", "--supplier", "100006").stdout) == []
+
+
 def test_every_json_flag_says_what_it_does():
     def commands(group: click.Command, path: str):
         yield path, group

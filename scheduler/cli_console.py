@@ -18,21 +18,20 @@ def console_url(host: str, port: int) -> str:
 @click.pass_context
 def console(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the read-only web console until Ctrl-C; its URL is the first line printed."""
-    from waitress import create_server
-
     from console.app import create_app
+    from scheduler.http import HttpServer
     app = app_for(ctx)
     host = host or app.settings.console.host
-    server = create_server(create_app(app.settings, app.engine, bind_host=host), host=host,
-                           port=app.settings.console.port if port is None else port, threads=4, ident="srm-bridge")
-    click.echo(console_url(host, server.effective_port))
+    server = HttpServer(create_app(app.settings, app.engine, bind_host=host), host,
+                        app.settings.console.port if port is None else port, threads=4, serves="the web console")
+    click.echo(console_url(host, server.port))
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
-        server.run()
+        server.start().wait()
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        server.stop()
 
 
 @click.command()

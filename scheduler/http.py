@@ -76,13 +76,20 @@ def _shifted(environ: dict, prefix: str) -> dict:
 
 
 class HttpServer:
-    """waitress on a background thread: `start()`, then `stop()` closes every socket and worker."""
+    """waitress on a background thread: `start()`, then `stop()` closes every socket and worker.
 
-    def __init__(self, app: WsgiApp, host: str, port: int, threads: int) -> None:
+    Every HTTP entry point serves through it: the service's endpoint and `srm-bridge console`. Its loop runs
+    until told to stop; only then, and once the workers have finished their requests, are the sockets closed,
+    so no worker wakes the loop through a descriptor already closed (or by then reused by something else).
+    """
+
+    def __init__(self, app: WsgiApp, host: str, port: int, threads: int,
+                 serves: str = "/healthz, /readyz and /metrics") -> None:
         self._server: Any = create_server(app, host=host, port=port, threads=threads, ident="srm-bridge",
                                           clear_untrusted_proxy_headers=True)
-        self.host, self.port = host, self._server.effective_port
-        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+        self.host, self.port, self.serves = host, self._server.effective_port, serves
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="http", daemon=True)
 
     @property
     def url(self) -> str:
@@ -91,14 +98,25 @@ class HttpServer:
 
     def start(self) -> "HttpServer":
         self._thread.start()
-        log.info("serving /healthz, /readyz and /metrics", extra={"host": self.host, "port": self.port})
+        log.info(f"serving {self.serves}", extra={"host": self.host, "port": self.port})
         return self
 
+    def _loop(self) -> None:
+        adj = self._server.adj
+        while not self._stopping.is_set():
+            wasyncore.loop(timeout=adj.asyncore_loop_timeout, map=self._server._map, use_poll=adj.asyncore_use_poll,
+                           count=1)
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C interrupts the wait)."""
+        self._thread.join()
+
     def stop(self, timeout_s: float = 5.0) -> None:
+        if self._stopping.is_set():
+            return
+        self._stopping.set()
         if self._thread.is_alive():
-            # close every channel from the server's own loop thread; an empty map ends its loop
-            self._server.trigger.pull_trigger(lambda: wasyncore.close_all(self._server._map, ignore_all=True))
+            self._server.pull_trigger()  # wakes the loop, which sees it must stop
             self._thread.join(timeout_s)
-        else:
-            self._server.close()
         self._server.task_dispatcher.shutdown(timeout=timeout_s)
+        wasyncore.close_all(self._server._map, ignore_all=True)

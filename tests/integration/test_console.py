@@ -110,3 +110,36 @@ def test_a_long_table_is_paged_with_its_sort_and_filters_kept(client, monkeypatc
     assert len(scores) == 6 and scores == sorted(scores, reverse=True)
     assert "page 1 of 2" in first and "page=2" in first and "sort=score" in first
     assert "page 2 of 2" in second
+
+
+def test_the_console_command_serves_through_the_service_http_server(scored, monkeypatch):
+    """`srm-bridge console` and the service's endpoint share one HTTP server (scheduler/http.py)."""
+    import threading
+    import urllib.request
+
+    from click.testing import CliRunner
+
+    import scheduler.http
+    from scheduler.cli import cli
+    visits: list = []
+
+    class Visited(scheduler.http.HttpServer):
+        def start(self) -> "Visited":
+            super().start()
+
+            def visit() -> None:
+                with urllib.request.urlopen(self.url + "/suppliers/100002", timeout=15) as page:
+                    visits.append((page.status, page.read().decode()))
+                self.stop()
+            visitor = threading.Thread(target=visit)
+            visitor.start()
+            visits.append(visitor)
+            return self
+
+    monkeypatch.setattr(scheduler.http, "HttpServer", Visited)
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__URL", scored.settings.database.url)
+    done = CliRunner().invoke(cli, ["console", "--port", "0"], catch_exceptions=False)
+    visits[0].join(15)
+    assert done.exit_code == 0 and re.fullmatch(r"http://127\.0\.0\.1:\d+/\n", done.stdout)
+    status, page = visits[1]
+    assert status == 200 and "0000100002" in page

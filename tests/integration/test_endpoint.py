@@ -1,5 +1,6 @@
 """The service's HTTP endpoint, scraped through a real HTTP client: /healthz, /readyz, /metrics, mounts."""
 import json
+import logging
 import socket
 import threading
 import time
@@ -149,3 +150,32 @@ def test_stop_closes_the_port_and_its_threads(tmp_path):
         socket.create_connection(("127.0.0.1", server.port), timeout=2).close()
     assert not [thread for thread in threading.enumerate() if thread.name.startswith(("waitress", "http"))
                 and thread.is_alive()]
+
+
+def test_stop_lets_a_request_in_flight_finish_before_any_socket_closes(caplog):
+    entered, release, answers = threading.Event(), threading.Event(), []
+
+    def slow(environ, start_response):
+        entered.set()
+        release.wait(10)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "4")])
+        return [b"done"]
+
+    def client() -> None:
+        try:
+            answers.append(get(server.url + "/slow"))
+        except OSError as exc:
+            answers.append(exc)
+
+    server = HttpServer(slow, "127.0.0.1", 0, threads=1).start()
+    asking = threading.Thread(target=client)
+    asking.start()
+    assert entered.wait(10)
+    stopping = threading.Thread(target=server.stop)
+    stopping.start()
+    server._thread.join(10)  # the loop has ended: what is left is the request in flight
+    release.set()
+    for thread in (stopping, asking):
+        thread.join(10)
+    assert answers == [(200, "done")]
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]

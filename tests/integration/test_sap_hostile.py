@@ -184,3 +184,13 @@ def test_a_well_behaved_gzip_answer_is_read(scripted):
 def test_an_html_error_page_names_its_status(answering):
     with pytest.raises(ConnectorError, match="HTTP 404"):
         pull(answering(b"<html>Not found</html>", status="404 Not Found", content_type="text/html"))
+
+
+def test_the_scripted_server_reads_each_request_whole():
+    """Unread request bytes would make closing the socket send a reset, which can cut the answer short."""
+    import io
+    from tests.support.sap_answers import ScriptedAnswers
+    request = io.BytesIO(b"<soap-env:Envelope/>")
+    ScriptedAnswers(b"<answer/>")({"REQUEST_METHOD": "POST", "CONTENT_LENGTH": "20", "wsgi.input": request},
+                                  lambda status, headers: None)
+    assert request.tell() == 20

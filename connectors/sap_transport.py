@@ -7,9 +7,10 @@ of the answer) is cut off at `sap.operation_timeout_s`: a gzip bomb, an endless 
 trickling one byte a second ends with a clear error while memory stays bounded. WSDL downloads
 are bounded the same way.
 
-    ConnectorError          an endpoint that is not configured
+    ConnectorError          an endpoint that is not configured, a WSDL file that is not there
     ├── TransientError      5xx, 429, timeouts (the whole exchange), connection errors: retried
-    ├── AuthError           401/403, a failed TLS handshake (trust or client certificate)
+    ├── AuthError           401/403, a failed TLS handshake (trust or client certificate), a client
+    │                       certificate or key file that is not there
     ├── RemoteFault         SOAP fault, other 4xx, an operation the WSDL does not offer: not retried
     └── PayloadError        an answer over its size bound, a DTD, XML that does not match the WSDL
 
@@ -27,6 +28,7 @@ from lxml import etree
 from zeep.transports import Transport
 from zeep.wsdl.bindings.soap import Soap11Binding
 
+from config.files import missing_file
 from config.settings import SapSettings
 from connectors.cancel import Cancel
 from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, TransientError
@@ -42,6 +44,9 @@ def with_client(url: str, client: str) -> str:
 
 
 def _session(settings: SapSettings) -> requests.Session:
+    for setting, path in (("sap.client_cert", settings.client_cert), ("sap.client_key", settings.client_key)):
+        if problem := missing_file(setting, path):
+            raise AuthError(problem)
     session = ConfiguredSession(settings.verify)
     session.headers["Accept-Encoding"] = "gzip, deflate"
     if settings.user:
@@ -177,6 +182,8 @@ class SoapService:
                  setting: str, kept: Kept | None = None) -> None:
         if not url and not wsdl_file:
             raise ConnectorError(f"no endpoint for SAP {name}: set {setting}.url (or sap.url)")
+        if problem := missing_file(f"{setting}.wsdl", wsdl_file):
+            raise ConnectorError(problem)
         self.transport, self.name, self.setting = transport, name, setting
         client = transport.settings.client
         wsdl = wsdl_file or with_client(f"{url}?wsdl", client)

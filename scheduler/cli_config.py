@@ -19,9 +19,14 @@ def config_group() -> None:
 @json_option
 @click.pass_context
 def config_check(ctx: click.Context, connect: bool, as_json: bool) -> None:
-    """Validate the configuration and print it with secrets masked; nothing is connected without --connect."""
+    """Validate the configuration (files named by settings included) and print it with secrets masked; nothing is
+    connected without --connect."""
+    from config import ConfigError
+    from config.files import missing_files
     from config.masking import masked_settings
     settings = settings_for(ctx)
+    if problems := missing_files(settings):
+        raise ConfigError("; ".join(problems))
     source = ctx.find_root().obj.get("config")
     shown = masked_settings(settings)
     if not as_json:

@@ -141,6 +141,32 @@ def test_client_certificate_over_https(tmp_path):
         server.stop()
 
 
+def test_a_client_certificate_that_is_not_there_fails_the_stream_in_one_line(tmp_path, caplog, monkeypatch):
+    from click.testing import CliRunner
+
+    from config import load_settings
+    from scheduler.bootstrap import open_app
+    from scheduler.cli import cli
+    from store.sync_state import recent_runs
+    from sync.pipeline import run_sync
+    missing = tmp_path / "nowhere" / "client.pem"
+    one_line = f"sap.client_cert (SRM_BRIDGE_SAP__CLIENT_CERT): there is no file {missing}"
+    settings = load_settings(database={"url": f"sqlite:///{tmp_path / 'srm.db'}"},
+                             sap={"url": "https://sap.example.com/sap", "user": None, "client_cert": str(missing)})
+    app = open_app(settings=settings)
+    report = run_sync(app.engine, app.streams(["sap"]), datetime.now(timezone.utc))
+    with app.engine.connect() as connection:
+        errors = {run["stream"]: (run["outcome"], run["error"]) for run in recent_runs(connection)}
+    assert errors == {stream: ("failed", f"AuthError: {one_line}; point it at the file or unset it")
+                      for stream in ("sap.purchase_orders", "sap.goods_movements")}
+    assert not report.ok and not [r for r in caplog.records if r.exc_info or "retry" in r.getMessage()]
+    monkeypatch.setenv("SRM_BRIDGE_SAP__CLIENT_CERT", str(missing))
+    monkeypatch.setenv("SRM_BRIDGE_SAP__USER", "")
+    checked = CliRunner().invoke(cli, ["config", "check"])
+    assert checked.exit_code == 2 and checked.stderr.startswith(f"srm-bridge: {one_line}"), checked.output
+    assert checked.stderr.count("\n") == 1
+
+
 def test_the_request_carries_the_range_row_codes_and_paging_conditions(sap):
     connector, app = sap()
     lower, upper = datetime(2026, 5, 1, tzinfo=timezone.utc), datetime(2026, 6, 1, 12, 30, 0, 250000, tzinfo=timezone.utc)

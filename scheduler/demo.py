@@ -9,6 +9,7 @@ import click
 
 from config import Settings
 from config.masking import mask_url
+from config.strict import variable_for
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
 from console.report import file_name, write_report
 from scheduler import demo_workdir
@@ -53,7 +54,7 @@ def run_demo(loaded: Settings, suppliers: int, months: int, seed: int, sap_data:
                                                              "settle_seconds": 0}),
         })
         app = open_app(settings=settings)
-        settings_file = demo_workdir.write_settings_file(base, workdir)
+        settings_file, with_passwords = demo_workdir.write_settings_file(base, workdir)
         click.echo(f"SAP stand-in        {sap_server.url} (one service per endpoint)")
         click.echo(f"Salesforce stand-in {sf_server.url} (CA {ca_path})")
         report = sync_job(app, ["sap", "salesforce"], full=True)
@@ -80,6 +81,9 @@ def run_demo(loaded: Settings, suppliers: int, months: int, seed: int, sap_data:
         if published.failed:
             click.echo(f"          {published.failed} not confirmed; see `srm-bridge status`")
         click.echo(f"settings  {settings_file} (for later commands: --config or SRM_BRIDGE_CONFIG)")
+        for setting in with_passwords:
+            click.echo(f"          {setting} holds a password, so the file leaves it out: set "
+                       f"{variable_for(setting.split('.'))} for later commands")
         example = example_report(app, cards, workdir / "reports")
         if example:
             click.echo(f"report    {example} (a supplier scorecard to send; `srm-bridge report --help`)")

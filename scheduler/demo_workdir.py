@@ -15,6 +15,8 @@ import yaml
 from pydantic import SecretStr
 
 from config import Settings
+from config.masking import mask_url
+from config.strict import variable_for
 
 OPTIONS_FILE = "demo.json"
 SETTINGS_FILE = "srm-bridge.yaml"
@@ -73,22 +75,38 @@ def demo_settings(base: Settings, workdir: Path) -> Settings:
     })
 
 
-def write_settings_file(settings: Settings, workdir: Path) -> Path:
-    """A settings file that points later commands (`console`, `report`, `explain`, …) at the demo's data.
+def write_settings_file(settings: Settings, workdir: Path) -> tuple[Path, list[str]]:
+    """A settings file that points later commands (`console`, `report`, `explain`, …) at the demo's data, and the
+    settings left out of it because they hold a password.
 
     It carries what was set for the demo, except the SAP and Salesforce sections (the stand-ins are gone
-    once the demo ends) and secrets (never written to a file by the demo).
+    once the demo ends) and secrets: secret settings and any URL with a password (`broker.url` of a
+    RabbitMQ, say) are never written to a file by the demo; a comment in the file names the variable
+    that gives them to later commands.
     """
-    content = _without_secrets(settings.model_dump(mode="json", exclude_unset=True, exclude={"sap", "salesforce"}))
+    content = settings.model_dump(mode="json", exclude_unset=True, exclude={"sap", "salesforce"})
     content.setdefault("database", {})["url"] = settings.database.url
     content.setdefault("broker", {})["folder"] = str(settings.broker.folder)
+    content, with_passwords = _without_secrets(content)
+    notes = "".join(f"# {setting} holds a password and is not written here: set {variable_for(setting.split('.'))} "
+                    "for later commands\n" for setting in with_passwords)
     path = (workdir / SETTINGS_FILE).resolve()
-    path.write_text("# written by `srm-bridge demo`: use it with --config or SRM_BRIDGE_CONFIG\n"
+    path.write_text("# written by `srm-bridge demo`: use it with --config or SRM_BRIDGE_CONFIG\n" + notes
                     + yaml.safe_dump(content, sort_keys=False))
-    return path
+    return path, with_passwords
 
 
-def _without_secrets(content: dict) -> dict:
-    """Pydantic's JSON dump shows a secret as asterisks; leave those keys out instead."""
-    return {key: _without_secrets(value) if isinstance(value, dict) else value
-            for key, value in content.items() if value != str(SecretStr("x"))}
+def _without_secrets(content: dict, section: str = "") -> tuple[dict, list[str]]:
+    """The content without secrets (pydantic's JSON dump shows them as asterisks) and without URLs holding a
+    password; the dotted names of the URLs left out."""
+    kept, left_out = {}, []
+    for key, value in content.items():
+        name = f"{section}{key}"
+        if isinstance(value, dict):
+            kept[key], inner = _without_secrets(value, f"{name}.")
+            left_out += inner
+        elif isinstance(value, str) and mask_url(value) != value:
+            left_out.append(name)
+        elif value != str(SecretStr("x")):
+            kept[key] = value
+    return kept, left_out

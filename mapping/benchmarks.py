@@ -1,5 +1,7 @@
 """Where a supplier stands among its peers, and which way it is heading."""
-from collections import defaultdict
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from operator import attrgetter
 from typing import Hashable, Iterable
 
 from config import KPI_KEYS
@@ -16,12 +18,13 @@ def percentile_ranks(scores: dict[str, float], groups: dict[str, Hashable]) -> d
     members: dict[Hashable, list[float]] = defaultdict(list)
     for supplier, score in scores.items():
         members[groups.get(supplier)].append(score)
+    for peers in members.values():
+        peers.sort()
     ranks = {}
     for supplier, score in scores.items():
         peers = members[groups.get(supplier)]
-        below = sum(other < score for other in peers)
-        level = sum(other == score for other in peers)
-        ranks[supplier] = round(100 * (below + 0.5 * level) / len(peers), 4)
+        below, up_to = bisect_left(peers, score), bisect_right(peers, score)
+        ranks[supplier] = round(100 * (below + 0.5 * (up_to - below)) / len(peers), 4)
     return ranks
 
 
@@ -53,18 +56,31 @@ def peer_benchmarks(cards: Iterable[Scorecard]) -> list[Benchmark]:
     members; a supplier without a category (or an SRM level) belongs to no group of that kind."""
     groups: dict[tuple[str, str, str, int], list[Scorecard]] = defaultdict(list)
     for card in cards:
-        for dimension, name in (("category", card.category), ("srm_level", card.srm_level)):
-            if name:
-                groups[(dimension, name, card.period, card.window_months)].append(card)
+        for key in memberships(card):
+            groups[key].append(card)
     found = []
     for (dimension, name, period, window_months), members in sorted(groups.items()):
         scores = {card.supplier_id: card.score for card in members if card.score is not None}
+        columns = zip(*map(KPI_VALUES, (card.kpis for card in members)))  # one column of values per KPI
         found.append(Benchmark(
             group=group_id(dimension, name), dimension=dimension, name=name, period=period,
             window_months=window_months, as_of=max(card.as_of for card in members), size=len(members),
             score=distribution(list(scores.values())),
-            kpis=KpiDistributions(**{key: distribution([v for card in members if (v := getattr(card.kpis, key)) is not None])
-                                     for key in KPI_KEYS}),
+            kpis=KpiDistributions(**{key: distribution([v for v in column if v is not None])
+                                     for key, column in zip(KPI_KEYS, columns)}),
             percentile_ranks=dict(sorted(percentile_ranks(scores, {}).items()))))
     return found
 
+
+KPI_VALUES = attrgetter(*KPI_KEYS)
+
+
+def memberships(card: Scorecard) -> list[tuple[str, str, str, int]]:
+    """The groups a card counts in: (dimension, name, period, window months)."""
+    return [(dimension, name, card.period, card.window_months)
+            for dimension, name in (("category", card.category), ("srm_level", card.srm_level)) if name]
+
+
+def group_sizes(cards: Iterable[Scorecard]) -> Counter:
+    """(dimension, name, period, window months) → the group's members among `cards`."""
+    return Counter(key for card in cards for key in memberships(card))

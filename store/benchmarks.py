@@ -15,14 +15,25 @@ def fingerprint(benchmark: Benchmark) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def save_benchmarks(connection: Connection, found: list[Benchmark], periods: list[str], as_of: date,
+Slice = tuple[str, int]  # a period and a window length: the cards one set of benchmarks is taken over
+GroupKey = tuple[str, str, str, int]  # dimension, name, period, window months
+
+
+def published_sizes(connection: Connection, periods: list[str]) -> dict[GroupKey, int]:
+    """The size of each group's benchmark last published in `periods`."""
+    b = benchmarks.c
+    return {(row.dimension, row.name, row.period, row.window_months): row.size for row in connection.execute(
+        select(b.dimension, b.name, b.period, b.window_months, b.size).where(b.period.in_(periods)))}
+
+
+def save_benchmarks(connection: Connection, found: list[Benchmark], slices: set[Slice], as_of: date,
                     now: datetime) -> list[Benchmark]:
-    """Remember the benchmarks of `periods`; return those to publish: new, changed, or of a group that no
-    longer has members in a period and window it had them in (published once, empty)."""
+    """Remember the benchmarks found over `slices`; return those to publish: new, changed, or of a group
+    that no longer has members in a slice it had them in (published once, empty)."""
     b = benchmarks.c
     known = {(row.group_id, row.period, row.window_months): row for row in connection.execute(
         select(b.group_id, b.period, b.window_months, b.dimension, b.name, b.size, b.fingerprint)
-        .where(b.period.in_(periods)))}
+        .where(b.period.in_({period for period, _ in slices}))) if (row.period, row.window_months) in slices}
     current = {(benchmark.group, benchmark.period, benchmark.window_months) for benchmark in found}
     gone = [Benchmark(group=row.group_id, dimension=row.dimension, name=row.name, period=row.period,
                       window_months=row.window_months, as_of=as_of, size=0)

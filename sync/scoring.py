@@ -15,7 +15,7 @@ from domain.deliveries import ActionDue, OrderedItem
 from domain.periods import shift_period
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
-from mapping.benchmarks import peer_benchmarks
+from mapping.benchmarks import group_sizes, peer_benchmarks
 from mapping.explain import (
     RULES,
     explain_actions,
@@ -41,7 +41,7 @@ from mapping.scorecards import (
     window_periods,
 )
 from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
-from store.benchmarks import save_benchmarks
+from store.benchmarks import published_sizes, save_benchmarks
 from store.records import actions_due, item_histories, ordered_items, supplier_ids, supplier_profiles
 from store.measurements import (
     Touched,
@@ -183,7 +183,7 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
     measured = measure_windows(tallies, wanted)
     cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
     changed = save_scorecards(connection, cards, now)
-    benchmarks = save_benchmarks(connection, peer_benchmarks(cards), periods, as_of, now)
+    benchmarks = _benchmark_changes(connection, cards, changed, periods, as_of, now)
     enqueue_many(connection, settings.broker,
                  [("scorecard.published.v1", card.supplier_id, card) for card in changed]
                  + [("benchmark.published.v1", benchmark.group, benchmark) for benchmark in benchmarks], now)
@@ -203,6 +203,18 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
                                   "risk.raised.v1": report.raised,
                                   "risk.cleared.v1": report.cleared}) + Counter(report.actions.events))
     return report
+
+
+def _benchmark_changes(connection: Connection, cards: list[Scorecard], changed: list[Scorecard], periods: list[str],
+                       as_of: date, now: datetime) -> list[Benchmark]:
+    """Benchmarks are taken again only over the slices (period, window) where a card changed or a group's
+    size is not the size last published (a card gone, or nothing published yet): elsewhere nothing moved."""
+    current, published = group_sizes(cards), published_sizes(connection, periods)
+    resized = [key for key in current.keys() | published.keys() if current.get(key, 0) != published.get(key, 0)]
+    slices = {(card.period, card.window_months) for card in changed} | {(period, months)
+                                                                         for _, _, period, months in resized}
+    found = peer_benchmarks([card for card in cards if (card.period, card.window_months) in slices])
+    return save_benchmarks(connection, found, slices, as_of, now)
 
 
 def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],

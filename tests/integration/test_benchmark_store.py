@@ -9,7 +9,7 @@ from tests.support.events import random_suppliers
 
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
 AS_OF = date(2026, 6, 30)
-PERIODS = ["2026-05", "2026-06"]
+SLICES = {("2026-05", 1), ("2026-06", 1)}
 
 
 def card(supplier: str, score: float, category: str) -> Scorecard:
@@ -22,15 +22,15 @@ def test_a_benchmark_goes_out_when_its_ranks_change_and_once_empty_when_its_grou
     category = f"Category {first}"  # a group of this test's own
     cards = [card(first, 80.0, category), card(second, 70.0, category)]
     with engine.begin() as connection:
-        [sent] = [b for b in save_benchmarks(connection, peer_benchmarks(cards), PERIODS, AS_OF, NOW)
+        [sent] = [b for b in save_benchmarks(connection, peer_benchmarks(cards), SLICES, AS_OF, NOW)
                   if b.name == category]
         assert sent.percentile_ranks == {first: 75.0, second: 25.0}
-        assert [b for b in save_benchmarks(connection, peer_benchmarks(cards), PERIODS, AS_OF, NOW)
+        assert [b for b in save_benchmarks(connection, peer_benchmarks(cards), SLICES, AS_OF, NOW)
                 if b.name == category] == []
         swapped = [card(first, 60.0, category), card(second, 70.0, category)]
-        [moved] = [b for b in save_benchmarks(connection, peer_benchmarks(swapped), PERIODS, AS_OF, NOW)
+        [moved] = [b for b in save_benchmarks(connection, peer_benchmarks(swapped), SLICES, AS_OF, NOW)
                    if b.name == category]
         assert moved.percentile_ranks == {first: 25.0, second: 75.0}
-        [gone] = [b for b in save_benchmarks(connection, [], PERIODS, AS_OF, NOW) if b.name == category]
+        [gone] = [b for b in save_benchmarks(connection, [], SLICES, AS_OF, NOW) if b.name == category]
         assert (gone.size, gone.score, gone.percentile_ranks, gone.group) == (0, None, {}, moved.group)
-        assert [b for b in save_benchmarks(connection, [], PERIODS, AS_OF, NOW) if b.name == category] == []
+        assert [b for b in save_benchmarks(connection, [], SLICES, AS_OF, NOW) if b.name == category] == []

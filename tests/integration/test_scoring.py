@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import delete
 
 from config import load_settings
 from config.kpis import KpiScale
@@ -12,6 +13,7 @@ from sandbox.serve import sap_endpoints, start_salesforce, start_sap
 from scheduler.bootstrap import App
 from scheduler.cli import cli
 from store.outbox import events
+from store.tables import benchmarks
 from store.records import store_purchase_orders
 from store.risks import open_signals
 from store.scorecards import load_scorecards
@@ -86,6 +88,9 @@ def test_a_changed_line_is_rescored_incrementally_as_a_full_run_would(synced):
     assert again.changed == [] and again.benchmarks == []
     assert sorted(c.model_dump_json() for c in again.cards) == sorted(c.model_dump_json() for c in quick.cards)
     assert event_count(engine, "benchmark.published.v1") == len(first.benchmarks) + len(quick.benchmarks)
+    with engine.begin() as connection:  # as after an upgrade: cards stored, no benchmark published yet
+        connection.execute(delete(benchmarks))
+    assert len(score(engine, settings, AS_OF, NOW + timedelta(hours=3)).benchmarks) == len(first.benchmarks)
 
 
 def test_explain_agrees_with_the_scorecard(synced):

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
 from config import KPI_KEYS
+from domain.scorecards import CardStatus
 from domain.suppliers import SUPPLIER_ID_PATTERN
 
 Dimension = Literal["category", "srm_level"]
@@ -62,6 +63,9 @@ class Benchmark(BaseModel):
     period: str = Field(description="YYYY-MM: the month, or the last month of the rolling window.")
     window_months: int = Field(1, ge=1)
     as_of: date
+    status: CardStatus = Field(description=(
+        "final once the period's (last) month has ended by as_of; provisional while it runs: its members' values "
+        "and ranks may still change."))
     size: int = Field(ge=0, description="Suppliers with a scorecard in the group; 0 once the group has none left.")
     score: Distribution | None = None
     kpis: KpiDistributions = KpiDistributions()

@@ -6,7 +6,7 @@ from typing import Hashable, Iterable
 
 from config import KPI_KEYS
 from domain.benchmarks import Benchmark, Distribution, KpiDistributions, group_id
-from domain.scorecards import Scorecard
+from domain.scorecards import Scorecard, card_status
 from mapping.kpis import nearest_rank
 
 
@@ -64,7 +64,8 @@ def peer_benchmarks(cards: Iterable[Scorecard]) -> list[Benchmark]:
         columns = zip(*map(KPI_VALUES, (card.kpis for card in members)))  # one column of values per KPI
         found.append(Benchmark(
             group=group_id(dimension, name), dimension=dimension, name=name, period=period,
-            window_months=window_months, as_of=max(card.as_of for card in members), size=len(members),
+            window_months=window_months, as_of=(as_of := max(card.as_of for card in members)),
+            status=card_status(period, as_of), size=len(members),
             score=distribution(list(scores.values())),
             kpis=KpiDistributions(**{key: distribution([v for v in column if v is not None])
                                      for key, column in zip(KPI_KEYS, columns)}),

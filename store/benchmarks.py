@@ -6,6 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, select
 
 from domain.benchmarks import Benchmark
+from domain.scorecards import card_status
 from store.tables import benchmarks
 from store.upsert import upsert
 
@@ -36,7 +37,7 @@ def save_benchmarks(connection: Connection, found: list[Benchmark], slices: set[
         .where(b.period.in_({period for period, _ in slices}))) if (row.period, row.window_months) in slices}
     current = {(benchmark.group, benchmark.period, benchmark.window_months) for benchmark in found}
     gone = [Benchmark(group=row.group_id, dimension=row.dimension, name=row.name, period=row.period,
-                      window_months=row.window_months, as_of=as_of, size=0)
+                      window_months=row.window_months, as_of=as_of, status=card_status(row.period, as_of), size=0)
             for key, row in sorted(known.items()) if key not in current and row.size > 0]
     changed = [benchmark for benchmark in found + gone
                if (row := known.get((benchmark.group, benchmark.period, benchmark.window_months))) is None

@@ -34,3 +34,16 @@ def test_a_benchmark_goes_out_when_its_ranks_change_and_once_empty_when_its_grou
         [gone] = [b for b in save_benchmarks(connection, [], SLICES, AS_OF, NOW) if b.name == category]
         assert (gone.size, gone.score, gone.percentile_ranks, gone.group) == (0, None, {}, moved.group)
         assert [b for b in save_benchmarks(connection, [], SLICES, AS_OF, NOW) if b.name == category] == []
+
+
+def test_a_running_month_s_benchmark_goes_out_again_once_the_month_has_ended(engine):
+    supplier, = random_suppliers(1)
+    category = f"Category {supplier}"
+    running = card(supplier, 80.0, category).model_copy(update={"as_of": date(2026, 6, 29),
+                                                                 "status": "provisional"})
+    with engine.begin() as connection:
+        [sent] = [b for b in save_benchmarks(connection, peer_benchmarks([running]), SLICES, AS_OF, NOW)
+                  if b.name == category]
+        [final] = [b for b in save_benchmarks(connection, peer_benchmarks([card(supplier, 80.0, category)]), SLICES,
+                                              AS_OF, NOW) if b.name == category]
+    assert (sent.status, final.status, final.percentile_ranks) == ("provisional", "final", sent.percentile_ranks)

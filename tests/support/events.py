@@ -55,7 +55,7 @@ def _risk(cleared: bool) -> RiskSignal:
 def _benchmark() -> Benchmark:
     spread = Distribution(count=2, p10=80.5, p25=80.5, median=80.5, p75=91.0, p90=91.0)
     return Benchmark(group=GROUP, dimension="category", name="Raw Materials", period="2026-06", window_months=1,
-                     as_of=date(2026, 7, 1), size=3, score=spread, kpis=KpiDistributions(otd_pct=spread),
+                     as_of=date(2026, 7, 1), status="final", size=3, score=spread, kpis=KpiDistributions(otd_pct=spread),
                      percentile_ranks={"0000100001": 25.0, "0000100002": 75.0})
 
 

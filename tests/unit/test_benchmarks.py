@@ -53,3 +53,9 @@ def test_group_ids_are_one_routing_key_word_and_tell_names_apart():
     for found in ids:
         assert re.fullmatch(GROUP_ID_PATTERN, found) and len(found) <= 96 and "." not in found
         assert re.fullmatch(r"category:(%[0-9A-F]{2})+~[0-9a-f]{16}", found)  # no half escape before the hash
+
+
+def test_a_benchmark_is_final_once_its_month_has_ended():
+    running = card("A", 80.0, None, "X", None).model_copy(update={"as_of": date(2026, 6, 29), "status": "provisional"})
+    assert [b.status for b in peer_benchmarks([running])] == ["provisional"]
+    assert [b.status for b in peer_benchmarks([card("A", 80.0, None, "X", None)])] == ["final"]

@@ -51,4 +51,4 @@ constraints:
 	rm -rf .venv-constraints build
 
 clean:
-	rm -rf $(VENV) srm-bridge.db srm-bridge.db-* srm-bridge-data srm-bridge-demo bench/results.json
+	rm -rf $(VENV) srm-bridge.db srm-bridge.db-* srm-bridge.db.leader srm-bridge-data srm-bridge-demo bench/results.json

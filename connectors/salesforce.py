@@ -110,7 +110,8 @@ class SalesforceClient:
         except requests.exceptions.SSLError as exc:
             raise AuthError(f"TLS handshake with {url} failed (check salesforce.verify): {exc}") from None
         except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            raise TransientError(f"Salesforce login at {url} failed: {type(exc).__name__}: {exc}") from None
+            raise TransientError(f"Salesforce login at {url} failed (check that salesforce.login_url is right and "
+                                 f"reachable): {type(exc).__name__}: {exc}") from None
         except PayloadError as exc:
             raise AuthError(f"Salesforce login at {url} failed (check salesforce.login_url): {exc}") from None
         if response.status_code >= 500:

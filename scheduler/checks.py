@@ -69,8 +69,12 @@ def reach_database(settings: Settings) -> str:
         latest = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     finally:
         engine.dispose()
-    schema = "schema up to date" if current == latest else f"schema at {current or 'nothing'}, {latest} to apply"
-    return f"{url}: {engine.dialect.name} {server}, {schema} ({latest})"
+    if current == latest:
+        schema = f"schema up to date ({latest})"
+    else:
+        behind = f"schema at {current}" if current else "no schema yet"
+        schema = f"{behind}; `srm-bridge db upgrade` or the first command migrates it to {latest}"
+    return f"{url}: {engine.dialect.name} {server}, {schema}"
 
 
 def reach_broker(settings: Settings) -> str:

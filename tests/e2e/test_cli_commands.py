@@ -3,18 +3,25 @@ check, and no password in what any command prints."""
 import json
 import re
 import signal
+import sqlite3
 import subprocess
 import uuid
 from datetime import date, datetime, timezone
 
 import pytest
 import yaml
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 
 from config import load_settings
+from config.settings import SalesforceSettings
+from connectors.errors import TransientError
+from connectors.salesforce import SalesforceClient
 from sandbox.serve import salesforce_dataset, sap_dataset, start_salesforce, start_sap
 from scheduler.bootstrap import open_app
+from scheduler.checks import reach_database
 from scheduler.cli import cli
+from store.db import alembic_config, create_engine_for
 from store.sync_state import finish_run, start_run
 from sync.envelope import enqueue
 from tests.integration.test_publish import delete_topology
@@ -106,6 +113,18 @@ def test_config_check_connect_names_what_failed_and_exits_3(tmp_path, stand_ins)
     assert reached["sap.purchase_orders"][0] == "FAILED" and "SAP unreachable" in reached["sap.purchase_orders"][1]
     assert reached["salesforce"][0] == "FAILED" and "refused" in reached["salesforce"][1]
     assert "Traceback" not in done.stderr
+
+
+def test_config_check_connect_says_how_an_empty_database_and_an_unreachable_salesforce_are_put_right(tmp_path):
+    empty = tmp_path / "empty.db"
+    with sqlite3.connect(empty) as connection:
+        connection.execute("CREATE TABLE unrelated (a)")
+    latest = ScriptDirectory.from_config(alembic_config(create_engine_for(f"sqlite:///{empty}"))).get_current_head()
+    found = reach_database(load_settings(database={"url": f"sqlite:///{empty}"}))
+    assert found.endswith(f", no schema yet; `srm-bridge db upgrade` or the first command migrates it to {latest}")
+    client = SalesforceClient(SalesforceSettings(login_url=f"https://127.0.0.1:{closed_port()}"))
+    with pytest.raises(TransientError, match=r"failed \(check that salesforce\.login_url is right and reachable\)"):
+        client._open_session()
 
 
 @pytest.fixture

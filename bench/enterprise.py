@@ -7,8 +7,8 @@ Stages: `enterprise_full` (a fresh database), then, each on a copy of the databa
 months plus their receipts (`_incremental_1pct_recent`), after 1 % changed across all months
 (`_incremental_1pct`), and after nothing changed (`_idle`). Every stage has its own database and its own
 exchange and queue, dropped at the end. The service process keeps what it would keep between cycles
-(parsed WSDLs, the Salesforce session); its peak RSS is reset before each stage, so each row's memory is
-that stage's. Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL are set.
+(parsed WSDLs, the Salesforce session); its peak RSS is reset before each stage to what it holds then,
+so a later stage's figure includes what the process kept from the ones before (Python keeps freed memory). Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL are set.
 """
 import json
 import os

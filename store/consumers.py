@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, select
 
+from config.masking import mask_url
 from store.tables import consumer_attempts, consumer_offsets
 from store.upsert import upsert
 
@@ -32,10 +33,11 @@ def failed_attempts(connection: Connection, consumer: str, event_id: str) -> tup
 
 
 def record_failure(connection: Connection, consumer: str, event_id: str, error: str, now: datetime) -> int:
-    """Count one more failed attempt at the event; returns the count so far."""
+    """Count one more failed attempt at the event (its error stored with URL passwords masked); returns the
+    count so far."""
     attempts = failed_attempts(connection, consumer, event_id)[0] + 1
     upsert(connection, consumer_attempts, [{"consumer": consumer, "event_id": event_id, "attempts": attempts,
-                                            "last_error": error, "updated_at": now}], ["consumer", "event_id"])
+                                            "last_error": mask_url(error), "updated_at": now}], ["consumer", "event_id"])
     return attempts
 
 

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, select, update
 
+from config.masking import mask_url
 from store.records import utc
 from store.tables import outbox, supplier_sequences
 from store.upsert import insert_rows, upsert
@@ -65,11 +66,12 @@ def mark_sent(connection: Connection, event_ids: list[str], now: datetime) -> No
 
 def mark_failed(connection: Connection, event_id: str, error: str, now: datetime, retry_in: timedelta,
                 max_attempts: int) -> bool:
-    """Count a failed attempt; dead-letter the row after `max_attempts`. Returns True when dead-lettered."""
+    """Count a failed attempt (its error stored with URL passwords masked); dead-letter the row after
+    `max_attempts`. Returns True when dead-lettered."""
     attempts = connection.execute(select(outbox.c.attempts).where(outbox.c.id == event_id)).scalar_one() + 1
     dead = attempts >= max_attempts
     connection.execute(update(outbox).where(outbox.c.id == event_id).values(
-        attempts=attempts, last_error=error[:2000], next_attempt_at=now + retry_in, dead_at=now if dead else None))
+        attempts=attempts, last_error=mask_url(error)[:2000], next_attempt_at=now + retry_in, dead_at=now if dead else None))
     return dead
 
 

@@ -26,6 +26,7 @@ from typing import Callable
 from kombu import Queue
 from sqlalchemy import Connection, Engine
 
+from config.masking import mask_url
 from config.settings import BrokerSettings, ConsumerSettings, QueueBinding
 from domain.events import CloudEvent, parse_event
 from domain.records import Rejected
@@ -129,7 +130,7 @@ class EventConsumer:
             except RetryLater:
                 raise
             except Exception as exc:  # noqa: BLE001 - any other handler failure is an attempt that counts
-                error = f"{type(exc).__name__}: {exc}"
+                error = mask_url(f"{type(exc).__name__}: {exc}")
                 failures = self._count_failure(event.id, error)
                 log.warning("handler failed", exc_info=True, extra={
                     "consumer": self.name, "event_id": event.id, "attempt": failures,

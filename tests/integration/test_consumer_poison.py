@@ -82,6 +82,18 @@ def test_a_failing_handler_is_called_max_attempts_times_then_its_event_is_quaran
         assert connection.execute(select(consumer_attempts)).all() == []  # settled
 
 
+def test_a_handler_error_is_kept_without_the_passwords_it_quotes(engine, filesystem):
+    supplier, = random_suppliers(1)
+
+    def handler(_connection, _event):
+        raise RuntimeError("POST https://srm:hunter22@crm.example/api refused")
+
+    consume(engine, filesystem, [valid(supplier)], handler)
+    with engine.connect() as connection:
+        reason = connection.execute(select(quarantine.c.reason)).scalar()
+    assert reason.endswith("last: RuntimeError: POST https://srm:***@crm.example/api refused")
+
+
 def test_a_redelivered_event_goes_on_counting_the_failures_of_earlier_runs(sqlite_engine, filesystem):
     supplier, = random_suppliers(1)
     calls = []

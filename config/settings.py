@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, Validati
 from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
+from config.sap_bapi import BapiSettings
 from config.sap_mapping import DEFAULT_TIME_ZONES, DEFAULT_UNITS, GoodsMovementMapping, PurchaseOrderMapping
 from config.strict import ENV_PREFIX, ConfigError, StrictModel, check_environment, describe
 from config.urls import check_broker_url, check_database_url, joined_broker_urls
@@ -124,6 +125,8 @@ class RemoteSettings(StrictModel):
 
 
 class SapSettings(RemoteSettings):
+    profile: Literal["es", "bapi"] = Field("es", description=(
+        "es: Enterprise Services query services; bapi: BAPIs published as web services (see sap.bapi)."))
     url: str | None = Field(None, description="The endpoint of a service that offers both queries; "
                                               "sap.purchase_orders.url and sap.goods_movements.url win over it.")
     user: str | None = "SRM_BRIDGE"
@@ -141,6 +144,7 @@ class SapSettings(RemoteSettings):
     units: list[str] = Field(default_factory=lambda: list(DEFAULT_UNITS))
     purchase_orders: PurchaseOrderMapping = PurchaseOrderMapping()
     goods_movements: GoodsMovementMapping = GoodsMovementMapping()
+    bapi: BapiSettings = BapiSettings()
 
     @field_validator("time_zones")
     @classmethod
@@ -158,6 +162,16 @@ class SapSettings(RemoteSettings):
             raise ValueError("client_key needs client_cert")
         if not self.user and not self.client_cert:
             raise ValueError("set user/password or client_cert")
+        return self
+
+    @model_validator(mode="after")
+    def _known_system_zone(self) -> "SapSettings":
+        zone = self.bapi.system_time_zone
+        try:
+            ZoneInfo(self.time_zones.get(zone, zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"bapi.system_time_zone: {zone!r} is neither an SAP code of time_zones "
+                             "nor an IANA time zone") from None
         return self
 
 

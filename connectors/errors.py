@@ -4,6 +4,7 @@
     ├── TransientError      timeouts, connection errors, 5xx, throttling: retried with backoff
     ├── AuthError           bad credentials, expired session that cannot be renewed
     ├── PayloadError        a response that is not what the protocol promises (HTML, bad XML, DTDs)
+    │   └── ResponseTooLarge    an answer over its size bound: ask for less
     ├── RemoteFault         a business fault the remote system reports (StandardMessageFault, 4xx)
     ├── LimitExceeded       the remote API budget is used up: stop cleanly, retry later
     ├── Stopped             the run was told to stop (shutdown, lost leadership): resume next run
@@ -24,6 +25,10 @@ class AuthError(ConnectorError):
 
 
 class PayloadError(ConnectorError):
+    pass
+
+
+class ResponseTooLarge(PayloadError):
     pass
 
 

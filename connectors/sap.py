@@ -18,6 +18,7 @@ from config.settings import SapSettings
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError
 from connectors.kept import Kept
+from connectors.sap_bapi import SapBapiConnector
 from connectors.sap_dates import LocalDates
 from connectors.sap_es import EsQuery
 from connectors.sap_records import GoodsMovementReader, PurchaseOrderReader
@@ -106,3 +107,10 @@ class SapConnector:
 
     def goods_movements(self, since: datetime, until: datetime) -> Iterator[Page[GoodsMovement]]:
         return self._pages("goods_movements", self.read_document, True, since, until)
+
+
+def sap_connector(settings: SapSettings, cancel: Cancel | None = None, plant_timezone: str = "UTC",
+                  kept: Kept | None = None) -> SapConnector | SapBapiConnector:
+    """The connector of the configured profile (`sap.profile`)."""
+    profile = SapBapiConnector if settings.profile == "bapi" else SapConnector
+    return profile(settings, cancel, plant_timezone, kept)

@@ -114,7 +114,7 @@ def _day(record: dict, key: str) -> None:
         record[key] = value[:10]
 
 
-def _integral(record: dict, key: str) -> None:
+def integral(record: dict, key: str) -> None:
     """`1.000` → `1`: a price unit written as a decimal quantity."""
     value = record.get(key)
     if value is not None and "." in value:
@@ -129,7 +129,7 @@ def _check_unit(record: dict, units: frozenset[str]) -> None:
         raise BadValue(f"unit {unit!r} is unknown (configure sap.units)")
 
 
-def _reason(exc: ValidationError) -> str:
+def validation_reason(exc: ValidationError) -> str:
     return "; ".join(f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors())
 
 
@@ -182,11 +182,11 @@ class PurchaseOrderReader:
         except BadValue as exc:
             return Rejected(key=_key(order, "id"), reason=str(exc), raw=_fragment(element))
         except ValidationError as exc:
-            return Rejected(key=_key(order, "id"), reason=_reason(exc), raw=_fragment(element))
+            return Rejected(key=_key(order, "id"), reason=validation_reason(exc), raw=_fragment(element))
 
     def _item(self, item: dict, order: dict) -> None:
         _check_unit(item, self.units)
-        _integral(item, "price_unit")
+        integral(item, "price_unit")
         priced_per = item.pop("price_unit_of_measure", None)
         if priced_per is not None and priced_per != item.get("unit"):
             raise BadValue(f"item {_key(item, 'id')} is priced per {priced_per} but ordered in {item.get('unit')}")
@@ -251,6 +251,6 @@ class GoodsMovementReader:
                 reverses = {field: item.pop(key) for key, field in self.REVERSES.items() if key in item}
                 yield GoodsMovement.model_validate({**document, **item, "reverses": reverses or None})
             except (BadValue, ValidationError) as exc:
-                reason = _reason(exc) if isinstance(exc, ValidationError) else str(exc)
+                reason = validation_reason(exc) if isinstance(exc, ValidationError) else str(exc)
                 key = f"{_key(document, 'document')}/{_key(document, 'year')}/{_key(item, 'line')}"
                 yield Rejected(key=key, reason=reason, raw=_fragment(element))  # the document, for its header

@@ -31,7 +31,7 @@ from zeep.wsdl.bindings.soap import Soap11Binding
 from config.files import missing_file
 from config.settings import SapSettings
 from connectors.cancel import Cancel
-from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, TransientError
+from connectors.errors import AuthError, ConnectorError, PayloadError, RemoteFault, ResponseTooLarge, TransientError
 from connectors.http import ConfiguredSession
 from connectors.kept import Kept
 from connectors.retry import transient_retry
@@ -109,7 +109,7 @@ class SapTransport:
             while chunk := response.raw.read1(CHUNK, decode_content=True):
                 body += chunk
                 if len(body) > self.max_bytes:
-                    raise PayloadError(
+                    raise ResponseTooLarge(
                         f"SAP's answer while {doing} exceeds sap.max_response_mb={self.settings.max_response_mb:g} "
                         "(counted decompressed): raise the setting or lower sap.page_size")
                 if time.monotonic() >= deadline:

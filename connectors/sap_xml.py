@@ -63,19 +63,21 @@ def _check_envelope(response: etree._Element, expected: str, namespaces: frozens
                            f"in one of {', '.join(sorted(namespaces))}")
 
 
-def parse_response(content: bytes, response_qname: str, object_element: str, extract: Callable[[etree._Element], T],
+def parse_response(content: bytes, response_qname: str, object_element: str | None,
+                   extract: Callable[[etree._Element], T],
                    blocks: tuple[str, ...] = (), namespaces: frozenset[str] = frozenset()) -> Answer[T]:
     """Parse `<Envelope><Body><response>…<object_element/>…` calling `extract` once per object.
 
     `response_qname` is the `{namespace}name` the WSDL gives the operation's output; the answer's
     element may be in that namespace or one of `namespaces`. Direct children of the response named
-    in `blocks` are kept whole in `Answer.blocks`.
+    in `blocks` are kept whole in `Answer.blocks` (with no `object_element`, the whole answer is blocks).
     """
     answer: Answer[T] = Answer()
     response_element = local(response_qname)
     accepted = namespaces | {namespace(response_qname)}
     response = None
-    for event, element in _events(content, (response_element, object_element, *blocks)):
+    tags = (response_element, *blocks) + ((object_element,) if object_element else ())
+    for event, element in _events(content, tags):
         name = local(element.tag)
         if event == "start":
             if response is None and name == response_element:

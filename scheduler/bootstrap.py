@@ -11,7 +11,7 @@ from config import Settings, load_settings
 from connectors.cancel import Cancel
 from connectors.kept import Kept
 from connectors.salesforce import SalesforceClient, SalesforceConnector
-from connectors.sap import SapConnector
+from connectors.sap import sap_connector
 from scheduler.exits import database_unreachable
 from scheduler.leader import migrate_under_lock
 from store.db import create_engine_for
@@ -56,7 +56,7 @@ class App:
         the run must stop."""
         built = Sources()
         if "sap" in sources:
-            connector = SapConnector(self.settings.sap, cancel, self.settings.timezone, self.kept)
+            connector = sap_connector(self.settings.sap, cancel, self.settings.timezone, self.kept)
             built.streams += sap_streams(connector, self.settings)
         if "salesforce" in sources:
             built.salesforce = SalesforceClient(self.settings.salesforce, cancel, self.kept)

@@ -89,8 +89,8 @@ def reach_broker(settings: Settings) -> str:
 
 
 def reach_sap(settings: Settings) -> Iterator[Reached]:
-    from connectors.sap import SapConnector
-    connector = SapConnector(settings.sap.model_copy(update={"max_attempts": 1}))
+    from connectors.sap import sap_connector
+    connector = sap_connector(settings.sap.model_copy(update={"max_attempts": 1}))
     try:
         for service, address, error in connector.reach():
             yield Reached(f"sap.{service}", error is None,

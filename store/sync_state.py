@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from domain.records import Rejected
 from store.records import utc
-from store.tables import quarantine, sync_cursors, sync_runs
+from store.tables import quarantine, sync_cursors, sync_progress, sync_runs
 from store.upsert import upsert
 
 
@@ -31,6 +31,26 @@ def restore_cursor(connection: Connection, stream: str, position: datetime | Non
         connection.execute(delete(sync_cursors).where(sync_cursors.c.stream == stream))
     else:
         write_cursor(connection, stream, position, now)
+
+
+def read_progress(connection: Connection, stream: str) -> tuple[tuple[datetime, datetime], frozenset[str]] | None:
+    """The window of a pull that was interrupted, and the keys it finished; None when none was."""
+    p = sync_progress.c
+    rows = connection.execute(select(p.key, p.window_start, p.window_end).where(p.stream == stream)).all()
+    if not rows:
+        return None
+    return (utc(rows[0].window_start), utc(rows[0].window_end)), frozenset(row.key for row in rows)
+
+
+def add_progress(connection: Connection, stream: str, window: tuple[datetime, datetime], keys: set[str]) -> None:
+    """Keys the pull of `window` has finished (their records committed in the same transaction)."""
+    if keys:
+        upsert(connection, sync_progress, [{"stream": stream, "key": key, "window_start": window[0],
+                                             "window_end": window[1]} for key in sorted(keys)], ["stream", "key"])
+
+
+def clear_progress(connection: Connection, stream: str) -> None:
+    connection.execute(delete(sync_progress).where(sync_progress.c.stream == stream))
 
 
 HEARTBEAT_S = 30.0  # how often a running pull marks its run alive

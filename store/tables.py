@@ -109,6 +109,14 @@ sync_cursors = Table(
     Column("updated_at", Instant, nullable=False),
 )
 
+sync_progress = Table(  # what a pull interrupted in its window has finished: resumed without reading it again
+    "sync_progress", metadata,
+    Column("stream", String(40), primary_key=True),
+    Column("key", String(120), primary_key=True),
+    Column("window_start", Instant, nullable=False),
+    Column("window_end", Instant, nullable=False),
+)
+
 sync_runs = Table(
     "sync_runs", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),

@@ -12,6 +12,7 @@ from config.masking import secret_values
 from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
+from connectors.sap_bapi import SapBapiConnector
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.sync_state import abandon_dead_runs
 from sync.streams import PageHook, Stream, StreamResult, pull
@@ -19,12 +20,14 @@ from sync.streams import PageHook, Stream, StreamResult, pull
 log = logging.getLogger("srm_bridge.sync")
 
 
-def sap_streams(connector: SapConnector, settings: Settings) -> list[Stream]:
+def sap_streams(connector: SapConnector | SapBapiConnector, settings: Settings) -> list[Stream]:
+    """The bapi profile's orders resume an interrupted pull without reading its finished orders again."""
     sap = settings.sap
     window = (timedelta(minutes=sap.overlap_minutes), timedelta(seconds=sap.settle_seconds), sap.stream_timeout_s)
     suppliers, secrets = re.compile(settings.suppliers.id_pattern), secret_values(settings)
     return [
-        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers, secrets),
+        Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers, secrets,
+               resumes=isinstance(connector, SapBapiConnector)),
         Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers, secrets),
     ]
 

@@ -20,10 +20,13 @@ from connectors.cancel import Cancel
 from connectors.errors import ConnectorError, LimitExceeded, Stopped
 from domain.records import Page, Rejected
 from store.sync_state import (
+    add_progress,
+    clear_progress,
     count_page,
     finish_run,
     quarantine_records,
     read_cursor,
+    read_progress,
     restore_cursor,
     start_run,
     write_cursor,
@@ -41,13 +44,14 @@ PageHook = Callable[[str, int, int, int], None]  # stream, pulled, stored, quara
 @dataclass(frozen=True)
 class Stream:
     name: str  # "<source>.<what>": the source names the settings section
-    fetch: Callable[[datetime, datetime], Iterator[Page]]
+    fetch: Callable[..., Iterator[Page]]  # (since, until), and the keys finished before when it `resumes`
     store: Callable[[Connection, list], list[Rejected]]  # returns what it refused to store
     overlap: timedelta
     settle: timedelta
     timeout_s: float | None = None  # bounded total time of one pull: `<source>.stream_timeout_s`
     supplier_ids: re.Pattern | None = None  # the supplier ids taken; records naming others are quarantined
     secrets: frozenset[str] = frozenset()  # masked in the error recorded for the run (`config.masking`)
+    resumes: bool = False  # fetch(since, until, done) skips the keys a pull interrupted in its window finished
 
     @property
     def source(self) -> str:
@@ -85,15 +89,24 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
     try:
         with engine.connect() as connection:
             cursor = read_cursor(connection, stream.name)
+            progress = read_progress(connection, stream.name) if stream.resumes else None
         lower = since or (EPOCH if full or cursor is None else cursor - stream.overlap)
         upper = now - stream.settle
+        done: frozenset[str] = frozenset()
+        if progress is not None and not full and since is None:
+            (lower, upper), done = progress
+            log.info("resuming an interrupted pull in its window", extra={
+                "run_id": run_id, "stream": stream.name, "finished": len(done), "window_end": str(upper)})
         with engine.begin() as connection:
+            if progress is not None and not done:
+                clear_progress(connection, stream.name)
             row_id = start_run(connection, run_id, stream.name, now, (lower, upper))
         over_time = (f"{stream.name} ran longer than {stream.source}.stream_timeout_s={stream.timeout_s:g}; "
                      "its cursor stays where its committed pages left it") if stream.timeout_s else ""
-        position, waiting = _Position(stream.name, cursor, upper), []
+        position, waiting = _Position(stream.name, cursor, upper, (lower, upper) if stream.resumes else None), []
+        fetched = stream.fetch(lower, upper, done) if stream.resumes else stream.fetch(lower, upper)
         with _progress(result, run_id, started), heartbeat(engine, row_id), \
-                cancel.deadline(stream.timeout_s, over_time), closing(stream.fetch(lower, upper)) as pages:
+                cancel.deadline(stream.timeout_s, over_time), closing(fetched) as pages:
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
                 if on_page:
@@ -103,6 +116,8 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
             _store_waiting(engine, stream, run_id, row_id, waiting, now, result)
         with engine.begin() as connection:
             write_cursor(connection, stream.name, max(filter(None, (cursor, upper))), now)
+            if stream.resumes:
+                clear_progress(connection, stream.name)
             finish_run(connection, row_id, datetime.now(timezone.utc), "succeeded")
         result.outcome = "succeeded"
     except ConnectorError as exc:
@@ -130,6 +145,7 @@ class _Position:
     stream: str
     found: datetime | None  # where the run found it
     upper: datetime
+    window: tuple[datetime, datetime] | None  # a resumable pull's: what each page finishes is recorded in it
     in_order: bool = True
     moved: bool = False
 
@@ -155,6 +171,8 @@ def _store_page(engine: Engine, stream: Stream, run_id: str, row_id: int, page: 
         rejected = page.rejected + screened + [r for r in refused if not r.waits]
         quarantine_records(connection, run_id, stream.name, rejected, now)
         position.after(connection, page, bool(later), now)
+        if position.window is not None:
+            add_progress(connection, stream.name, position.window, {r.key for r in page.records + page.rejected})
         pulled = len(page.records) + len(page.rejected)
         stored = pulled - len(rejected) - len(later)
         count_page(connection, row_id, pulled, stored, len(rejected))

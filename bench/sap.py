@@ -29,12 +29,12 @@ COMMAND = shutil.which("srm-bridge", path=str(Path(sys.executable).parent)) or "
 
 
 @contextmanager
-def stand_in(system: str, *options: str) -> Iterator[list[str]]:
-    """`srm-bridge sandbox SYSTEM …` in its own process; yields the two lines it prints first (SAP: its two
-    service URLs; Salesforce: its URL, then its CA file)."""
+def stand_in(system: str, *options: str, lines: int = 2) -> Iterator[list[str]]:
+    """`srm-bridge sandbox SYSTEM …` in its own process; yields the lines it prints first (SAP: its service
+    URLs, two or with `--profile bapi` three; Salesforce: its URL, then its CA file)."""
     process = subprocess.Popen([COMMAND, "sandbox", system, *options], stdout=subprocess.PIPE, text=True)
     try:
-        yield [process.stdout.readline().strip(), process.stdout.readline().strip().removeprefix("CA ")]
+        yield [process.stdout.readline().strip().removeprefix("CA ") for _ in range(lines)]
     finally:
         process.terminate()
         process.wait(timeout=30)

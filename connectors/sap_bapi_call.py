@@ -18,9 +18,9 @@ from typing import Callable
 from lxml import etree
 
 from config.sap_bapi import FunctionService
-from connectors.errors import PayloadError, RemoteFault
+from connectors.errors import ConnectorError, PayloadError, RemoteFault
 from connectors.sap_bapi_return import Verdict, judge, parse_no_data
-from connectors.sap_transport import SapTransport, SoapService, with_client
+from connectors.sap_transport import SapTransport, SoapService
 from connectors.sap_xml import local, parse_response
 
 log = logging.getLogger("srm_bridge.connectors.sap")
@@ -57,7 +57,7 @@ class FunctionCall:
                  kept: Kept | None = None) -> None:
         self.function, self.setting = service.function, setting
         if not service.url and not service.wsdl:
-            raise RemoteFault(f"no endpoint for SAP {self.function}: set {setting}.url")
+            raise ConnectorError(f"no endpoint for SAP {self.function}: set {setting}.url")
         self.service = SoapService(transport, self.function, service.url, str(service.wsdl) if service.wsdl else None,
                                    setting, kept)
         self.name = self._style(naming)
@@ -93,9 +93,6 @@ class FunctionCall:
         if missing:
             raise RemoteFault(f"the {self.function} request in its WSDL has no {', '.join(missing)} "
                               f"(check {self.setting}; it declares {', '.join(sorted(self.declared))})")
-
-    def address(self) -> str:
-        return with_client(f"{self.service.address.split('?', 1)[0]}?wsdl", self.service.transport.settings.client)
 
     def call(self, imports: dict[str, str], tables: dict[str, list[Row]], read: dict[str, tuple[str, ...]],
              exports: dict[str, tuple[str, ...]] | None = None) -> Answer:

@@ -66,7 +66,8 @@ def external_date(text: str) -> str:
 class PurchaseOrderDetails:
     def __init__(self, listing: FunctionCall, detail: FunctionCall, settings: SapSettings, dates: LocalDates) -> None:
         self.listing, self.detail, self.dates = listing, detail, dates
-        self.list_settings, self.pool_size = settings.bapi.purchase_order_list, settings.bapi.purchase_order_detail.pool_size
+        self.list_settings = settings.bapi.purchase_order_list
+        self.pool_size = settings.bapi.purchase_order_detail.pool_size
         self.system_zone = dates.zone(settings.bapi.system_time_zone)
         self.units = frozenset(settings.units)
         chosen = self.list_settings

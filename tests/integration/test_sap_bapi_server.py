@@ -1,5 +1,7 @@
 """The bapi profile against the independent BAPI test server (tests/support/bapi_server.py) over real HTTP, in
 both naming styles, with only the endpoints, credentials and client set."""
+import signal
+import subprocess
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -8,12 +10,15 @@ from sqlalchemy import select
 from config import load_settings
 from domain.records import COUNTED_MOVEMENTS
 from scheduler.bootstrap import App
-from store.sync_state import read_cursor, write_cursor
+from scheduler.checks import reach_sap
+from store.db import create_engine_for, upgrade
+from store.sync_state import read_cursor, read_progress, write_cursor
 from store.tables import confirmations, goods_movements, po_items, purchase_orders, schedule_lines
 from sync.pipeline import run_sync
 from tests.support.bapi_faults import BapiFaults
 from tests.support.bapi_generator import generate_dataset
 from tests.support.bapi_server import GOODSMVT_GETITEMS, PO_GETDETAIL1, PO_GETITEMS, BapiServer
+from tests.support.service import COMMAND, clean_environment, wait_until
 
 NOW = datetime(2025, 6, 1, tzinfo=timezone.utc)
 BEFORE = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -96,7 +101,7 @@ def test_goods_movements_are_selected_by_posting_date_slices_and_counted_movemen
             and any(m.po_number and m.move_type in COUNTED_MOVEMENTS for m in d.items)}
     orphans = {key for key, d in read.items() if any(m.move_type == "102" and (m.ref_doc, int(m.ref_doc_yr)) not in read
                                                      for m in d.items)}
-    assert orphans and result.quarantined == len(orphans), "a reversal of a receipt before the window waits, then is refused"
+    assert orphans and result.quarantined == len(orphans), "a reversal of a receipt before the window is refused"
     assert {(document, year) for document, year in rows(sqlite_engine, goods_movements, "document", "year")} == \
         set(read) - orphans
 
@@ -141,3 +146,90 @@ def test_the_list_reads_orders_dated_on_or_after_the_window_and_applies_its_end(
     assert (listed.imports["DOC_DATE"], listed.imports["WITH_PO_HEADERS"]) == (date(2025, 1, 10), "X")
     assert rows(sqlite_engine, purchase_orders, "po_id") == {
         (o.po_number,) for o in orders if date(2025, 1, 10) <= o.doc_date <= date(2025, 2, 1)}
+
+
+def test_a_pull_killed_between_details_resumes_to_the_same_database(sqlite_engine, tmp_path):
+    """`srm-bridge sync` is SIGKILLed once a few orders are committed; the next sync reads only the others, in
+    the killed pull's window, and the database equals that of a pull never interrupted."""
+    database = tmp_path / "killed.db"
+    with BapiServer(SMALL, faults=BapiFaults(latency={PO_GETDETAIL1: 0.05})) as server:
+        settings = bridge(sqlite_engine, server, bapi={"purchase_order_detail": {"pool_size": 1}}).settings
+        killed = create_engine_for(f"sqlite:///{database}")
+        upgrade(killed)
+        env = clean_environment(SRM_BRIDGE_DATABASE__URL=f"sqlite:///{database}", **{
+            f"SRM_BRIDGE_SAP__{key.upper()}": str(value) for key, value in flat(settings.sap.model_dump(
+                include={"profile", "user", "client", "bapi"}, mode="json")).items() if value is not None},
+            SRM_BRIDGE_SAP__PASSWORD=server.password)
+        process = subprocess.Popen([COMMAND, "sync", "--source", "sap"], cwd=tmp_path, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_until(lambda: progress(killed) >= 3, 30, 0.01, "three orders committed")
+            process.send_signal(signal.SIGKILL)
+        finally:
+            process.wait(timeout=10)
+        with killed.connect() as connection:
+            (window_start, window_end), finished = read_progress(connection, "sap.purchase_orders")
+        calls_before = len(server.calls_to(PO_GETDETAIL1))
+        assert 3 <= len(finished) < len(server.orders)
+        app = App(settings=settings, engine=killed)
+        assert run_sync(killed, app.streams(["sap"])[:1], datetime.now(timezone.utc)).ok
+        resumed = {call.imports["PURCHASEORDER"] for call in server.calls_to(PO_GETDETAIL1)[calls_before:]}
+        assert not resumed & finished and resumed | finished == {o.po_number for o in server.orders}
+        reference = run_sync(sqlite_engine, App(settings=settings, engine=sqlite_engine).streams(["sap"])[:1],
+                             window_end + timedelta(seconds=settings.sap.settle_seconds))
+        assert reference.ok
+    for table, columns in ((purchase_orders, ("po_id", "vendor_id", "order_date", "changed_at")),
+                           (po_items, ("po_id", "item_id", "quantity", "net_price")),
+                           (schedule_lines, ("po_id", "item_id", "line_id", "due_date", "quantity")),
+                           (confirmations, ("po_id", "item_id", "confirmation_id", "quantity", "first_seen_on"))):
+        assert rows(killed, table, *columns) == rows(sqlite_engine, table, *columns), table.name
+    with killed.connect() as connection:
+        assert read_progress(connection, "sap.purchase_orders") is None
+        assert read_cursor(connection, "sap.purchase_orders") == window_end
+    killed.dispose()
+
+
+def flat(settings: dict, prefix: str = "") -> dict:
+    """Nested settings as the keys of their environment variables (`bapi__goods_movements__url`)."""
+    found = {}
+    for key, value in settings.items():
+        if isinstance(value, dict):
+            found.update(flat(value, f"{prefix}{key}__"))
+        elif not isinstance(value, list):
+            found[f"{prefix}{key}"] = value
+    return found
+
+
+def progress(engine) -> int:
+    with engine.connect() as connection:
+        return len((read_progress(connection, "sap.purchase_orders") or ((), ()))[1])
+
+
+def test_config_check_reaches_each_function_module_and_names_what_is_missing(sqlite_engine):
+    with BapiServer(SMALL, style="mc") as server:
+        settings = bridge(sqlite_engine, server).settings
+        reached = {line.system: line for line in reach_sap(settings)}
+        wrong = bridge(sqlite_engine, server, bapi={"purchase_order_list": {"function": "Z_SRM_PO_CHANGED"}}).settings
+        failed = {line.system: line for line in reach_sap(wrong)}
+    assert list(reached) == [f"sap.bapi.{service}" for service in (
+        "goods_movements", "purchase_order_list", "purchase_order_detail")]
+    assert all(line.ok for line in reached.values()) and server.password not in str(reached)
+    assert not failed["sap.bapi.purchase_order_list"].ok and failed["sap.bapi.goods_movements"].ok
+    assert "no operation Z_SRM_PO_CHANGED" in failed["sap.bapi.purchase_order_list"].detail
+    assert "BapiPoGetitems" in failed["sap.bapi.purchase_order_list"].detail
+
+
+def test_a_slice_too_large_for_one_answer_is_read_again_in_halves(sqlite_engine, tmp_path):
+    with BapiServer(SMALL) as server:
+        wsdl = server.write_wsdl(GOODSMVT_GETITEMS, tmp_path)  # a shipped WSDL: the bound is on the answers
+        app = bridge(sqlite_engine, server, max_response_mb=0.012,
+                     bapi={"goods_movements": {"slice_days": 8, "wsdl": str(wsdl)}})
+        [result] = run_sync(sqlite_engine, app.streams(["sap"])[1:], NOW).streams
+        spans = [(c.ranges["PSTNG_DATE_RA"][0].high - c.ranges["PSTNG_DATE_RA"][0].low).days + 1
+                 for c in server.calls_to(GOODSMVT_GETITEMS)]
+        documents = server.documents
+    assert result.outcome == "succeeded", result.error
+    assert {4, 2} & set(spans), spans
+    assert {(document, year) for document, year in rows(sqlite_engine, goods_movements, "document", "year")} == {
+        (d.mat_doc, int(d.doc_year)) for d in documents
+        if any(m.po_number and m.move_type in COUNTED_MOVEMENTS for m in d.items)}

@@ -116,8 +116,7 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
             _store_waiting(engine, stream, run_id, row_id, waiting, now, result)
         with engine.begin() as connection:
             write_cursor(connection, stream.name, max(filter(None, (cursor, upper))), now)
-            if stream.resumes:
-                clear_progress(connection, stream.name)
+            clear_progress(connection, stream.name)  # also what a pull of another profile left
             finish_run(connection, row_id, datetime.now(timezone.utc), "succeeded")
         result.outcome = "succeeded"
     except ConnectorError as exc:

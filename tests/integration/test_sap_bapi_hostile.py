@@ -1,0 +1,91 @@
+"""Answers no honest function module gives, scripted behind the stand-in's real WSDL: refused, never obeyed."""
+from datetime import datetime, timezone
+
+import pytest
+
+from config.settings import SapSettings
+from connectors.errors import PayloadError
+from connectors.sap_bapi import SapBapiConnector
+from connectors.sap_bapi_return import BapiFault
+from sandbox import http
+from sandbox.sap_bapi_server import SapBapiStandIn
+
+SINCE, UNTIL = datetime(2026, 1, 5, tzinfo=timezone.utc), datetime(2026, 1, 6, tzinfo=timezone.utc)
+RFC = "urn:sap-com:document:sap:rfc:functions"
+ITEM = ("<item><MAT_DOC>{document}</MAT_DOC><DOC_YEAR>2026</DOC_YEAR><MATDOC_ITM>0001</MATDOC_ITM>"
+        "<MOVE_TYPE>{kind}</MOVE_TYPE><ENTRY_QNT>10.000</ENTRY_QNT><ENTRY_UOM>EA</ENTRY_UOM>"
+        "<PO_NUMBER>4500000001</PO_NUMBER><PO_ITEM>00010</PO_ITEM><REF_DOC/><REF_DOC_YR>0000</REF_DOC_YR>"
+        "<REF_DOC_IT>0000</REF_DOC_IT></item>")
+HEADER = ("<item><MAT_DOC>{document}</MAT_DOC><DOC_YEAR>2026</DOC_YEAR><PSTNG_DATE>2026-01-05</PSTNG_DATE>"
+          "<ENTRY_DATE>2026-01-05</ENTRY_DATE><ENTRY_TIME>10:00:00</ENTRY_TIME></item>")
+ERROR = "<item><TYPE>{kind}</TYPE><ID>{cls}</ID><NUMBER>{number}</NUMBER><MESSAGE>{text}</MESSAGE></item>"
+
+
+class Scripted:
+    """The stand-in's WSDLs; every call answered with the scripted body."""
+
+    def __init__(self) -> None:
+        self.stand_in = SapBapiStandIn({"purchase_orders": [], "goods_movements": []})
+        self.body = b""
+        self.server = http.start(self)
+
+    def __call__(self, environ: dict, start_response):
+        if environ["REQUEST_METHOD"] == "GET":
+            return self.stand_in(environ, start_response)
+        start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
+        return [self.body]
+
+    def movements(self, headers: str, items: str, returns: str = "", tables: str = "") -> list:
+        self.body = (f'<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope '
+                     f'xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>'
+                     f'<n0:BAPI_GOODSMVT_GETITEMSResponse xmlns:n0="{RFC}">'
+                     + (tables or f"<GOODSMVT_HEADER>{headers}</GOODSMVT_HEADER>"
+                                  f"<GOODSMVT_ITEMS>{items}</GOODSMVT_ITEMS>")
+                     + f"<RETURN>{returns}</RETURN></n0:BAPI_GOODSMVT_GETITEMSResponse></soap-env:Body>"
+                     "</soap-env:Envelope>").encode()
+        urls = self.stand_in.urls(self.server.url)
+        connector = SapBapiConnector(SapSettings(profile="bapi", max_attempts=1, bapi={"goods_movements": {
+            "url": urls["BAPI_GOODSMVT_GETITEMS"], "posting_lookback_days": 0}}))
+        return list(connector.goods_movements(SINCE, UNTIL))
+
+
+@pytest.fixture(scope="module")
+def scripted():
+    served = Scripted()
+    yield served
+    served.server.stop()
+
+
+def test_an_honest_answer_is_read(scripted):
+    [page] = scripted.movements(HEADER.format(document="5000000001"), ITEM.format(document="5000000001", kind="101"))
+    [movement] = page.records
+    assert (movement.document, movement.year, movement.line, movement.quantity) == ("5000000001", 2026, 1, 10)
+
+
+@pytest.mark.parametrize("headers, items, says", [
+    ("", ITEM.format(document="5000000001", kind="101"), "without its document in GOODSMVT_HEADER"),
+    (HEADER.format(document="5000000001") * 2, ITEM.format(document="5000000001", kind="101"), "twice"),
+    (HEADER.format(document="5000000001") + HEADER.format(document="5000000002"),
+     ITEM.format(document="5000000001", kind="101"), "5000000002/2026 without items"),
+    (HEADER.format(document="5000000001"), ITEM.format(document="5000000001", kind="201"), "which MOVE_TYPE_RA"),
+], ids=["item without header", "header twice", "header without items", "movement type not asked for"])
+def test_a_join_that_does_not_hold_fails_closed(scripted, headers, items, says):
+    with pytest.raises(PayloadError, match=says):
+        scripted.movements(headers, items)
+
+
+def test_a_missing_table_fails_closed(scripted):
+    with pytest.raises(PayloadError, match="without GOODSMVT_ITEMS"):
+        scripted.movements("", "", tables="<GOODSMVT_HEADER/>")
+
+
+def test_no_data_beside_a_real_error_is_a_failure(scripted):
+    returns = (ERROR.format(kind="E", cls="M3", number="102", text="Plant 9999 does not exist")
+               + ERROR.format(kind="E", cls="M7", number="842", text="No document exists for the specified data"))
+    with pytest.raises(BapiFault, match="M3 102"):
+        scripted.movements("", "", returns)
+
+
+def test_no_data_alone_is_an_empty_slice(scripted):
+    returns = ERROR.format(kind="E", cls="M7", number="842", text="No document exists for the specified data")
+    assert [page.records for page in scripted.movements("", "", returns)] == [[]]

@@ -22,31 +22,46 @@ ERROR = "<item><TYPE>{kind}</TYPE><ID>{cls}</ID><NUMBER>{number}</NUMBER><MESSAG
 
 
 class Scripted:
-    """The stand-in's WSDLs; every call answered with the scripted body."""
+    """The stand-in's WSDLs; every call of a function answered with the body scripted for it."""
 
     def __init__(self) -> None:
         self.stand_in = SapBapiStandIn({"purchase_orders": [], "goods_movements": []})
-        self.body = b""
+        self.bodies: dict[str, bytes] = {}
         self.server = http.start(self)
+        self.urls = self.stand_in.urls(self.server.url)
 
     def __call__(self, environ: dict, start_response):
         if environ["REQUEST_METHOD"] == "GET":
             return self.stand_in(environ, start_response)
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
-        return [self.body]
+        return [self.bodies[self.stand_in.paths[environ["PATH_INFO"]]]]
+
+    def script(self, function: str, parameters: str) -> None:
+        self.bodies[function] = (
+            '<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope xmlns:soap-env='
+            f'"http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body><n0:{function}Response xmlns:n0="{RFC}">'
+            f"{parameters}</n0:{function}Response></soap-env:Body></soap-env:Envelope>").encode()
+
+    def connector(self) -> SapBapiConnector:
+        return SapBapiConnector(SapSettings(profile="bapi", max_attempts=1, bapi={
+            "goods_movements": {"url": self.urls["BAPI_GOODSMVT_GETITEMS"], "posting_lookback_days": 0},
+            "purchase_order_list": {"url": self.urls["BAPI_PO_GETITEMS"]},
+            "purchase_order_detail": {"url": self.urls["BAPI_PO_GETDETAIL1"]}}))
 
     def movements(self, headers: str, items: str, returns: str = "", tables: str = "") -> list:
-        self.body = (f'<?xml version="1.0" encoding="utf-8"?><soap-env:Envelope '
-                     f'xmlns:soap-env="http://schemas.xmlsoap.org/soap/envelope/"><soap-env:Body>'
-                     f'<n0:BAPI_GOODSMVT_GETITEMSResponse xmlns:n0="{RFC}">'
-                     + (tables or f"<GOODSMVT_HEADER>{headers}</GOODSMVT_HEADER>"
-                                  f"<GOODSMVT_ITEMS>{items}</GOODSMVT_ITEMS>")
-                     + f"<RETURN>{returns}</RETURN></n0:BAPI_GOODSMVT_GETITEMSResponse></soap-env:Body>"
-                     "</soap-env:Envelope>").encode()
-        urls = self.stand_in.urls(self.server.url)
-        connector = SapBapiConnector(SapSettings(profile="bapi", max_attempts=1, bapi={"goods_movements": {
-            "url": urls["BAPI_GOODSMVT_GETITEMS"], "posting_lookback_days": 0}}))
-        return list(connector.goods_movements(SINCE, UNTIL))
+        self.script("BAPI_GOODSMVT_GETITEMS", (tables or f"<GOODSMVT_HEADER>{headers}</GOODSMVT_HEADER>"
+                                                         f"<GOODSMVT_ITEMS>{items}</GOODSMVT_ITEMS>")
+                    + f"<RETURN>{returns}</RETURN>")
+        return list(self.connector().goods_movements(SINCE, UNTIL))
+
+    def orders(self, number: str, items: str, schedules: str) -> list:
+        self.script("BAPI_PO_GETITEMS", "<PO_HEADERS><item><PO_NUMBER>4500000001</PO_NUMBER>"
+                                        "<DOC_DATE>2026-01-05</DOC_DATE></item></PO_HEADERS><PO_ITEMS/><RETURN/>")
+        self.script("BAPI_PO_GETDETAIL1", "<POEXPIMPHEADER/><POHEADER><PO_NUMBER>" + number + "</PO_NUMBER>"
+                    "<VENDOR>0000100001</VENDOR><DOC_DATE>2026-01-05</DOC_DATE><CURRENCY>EUR</CURRENCY>"
+                    f"</POHEADER><POCONFIRMATION/><POHISTORY/><POITEM>{items}</POITEM>"
+                    f"<POSCHEDULE>{schedules}</POSCHEDULE><RETURN/>")
+        return list(self.connector().purchase_orders(SINCE, UNTIL))
 
 
 @pytest.fixture(scope="module")
@@ -89,3 +104,27 @@ def test_no_data_beside_a_real_error_is_a_failure(scripted):
 def test_no_data_alone_is_an_empty_slice(scripted):
     returns = ERROR.format(kind="E", cls="M7", number="842", text="No document exists for the specified data")
     assert [page.records for page in scripted.movements("", "", returns)] == [[]]
+
+
+PO_ITEM = ("<item><PO_ITEM>00010</PO_ITEM><MATERIAL>M-1</MATERIAL><PLANT>1000</PLANT><QUANTITY>100.000</QUANTITY>"
+           "<PO_UNIT>EA</PO_UNIT><NET_PRICE>10.000000000</NET_PRICE><PRICE_UNIT>1</PRICE_UNIT></item>")
+SCHEDULE = ("<item><PO_ITEM>{item}</PO_ITEM><SCHED_LINE>0001</SCHED_LINE><DEL_DATCAT_EXT>D</DEL_DATCAT_EXT>"
+            "<DELIVERY_DATE>20.01.2026</DELIVERY_DATE><QUANTITY>100.000</QUANTITY></item>")
+
+
+def test_an_honest_order_is_read(scripted):
+    [page] = scripted.orders("4500000001", PO_ITEM, SCHEDULE.format(item="00010"))
+    [order] = page.records
+    assert [(item.id, [(line.id, str(line.due)) for line in item.schedule_lines]) for item in order.items] == [
+        ("00010", [("0001", "2026-01-20")])]
+
+
+def test_a_schedule_line_of_an_item_the_order_lacks_quarantines_the_order(scripted):
+    [page] = scripted.orders("4500000001", PO_ITEM, SCHEDULE.format(item="00020"))
+    [refused] = page.rejected
+    assert not page.records and refused.key == "4500000001" and "names item '00020'" in refused.reason
+
+
+def test_a_detail_of_another_order_fails_closed(scripted):
+    with pytest.raises(PayloadError, match="answered order '4500000002' when asked for 4500000001"):
+        scripted.orders("4500000002", PO_ITEM, SCHEDULE.format(item="00010"))

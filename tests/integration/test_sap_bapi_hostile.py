@@ -2,13 +2,16 @@
 from datetime import datetime, timezone
 
 import pytest
+from lxml import etree
 
 from config.settings import SapSettings
 from connectors.errors import PayloadError
 from connectors.sap_bapi import SapBapiConnector
 from connectors.sap_bapi_return import BapiFault
 from sandbox import http
+from sandbox.sap_bapi_ddic import STRUCTURES, STYLES, Function, Parameter
 from sandbox.sap_bapi_server import SapBapiStandIn
+from sandbox.sap_bapi_wsdl import wsdl
 
 SINCE, UNTIL = datetime(2026, 1, 5, tzinfo=timezone.utc), datetime(2026, 1, 6, tzinfo=timezone.utc)
 RFC = "urn:sap-com:document:sap:rfc:functions"
@@ -18,6 +21,12 @@ ITEM = ("<item><MAT_DOC>{document}</MAT_DOC><DOC_YEAR>2026</DOC_YEAR><MATDOC_ITM
         "<REF_DOC_IT>0000</REF_DOC_IT></item>")
 HEADER = ("<item><MAT_DOC>{document}</MAT_DOC><DOC_YEAR>2026</DOC_YEAR><PSTNG_DATE>2026-01-05</PSTNG_DATE>"
           "<ENTRY_DATE>2026-01-05</ENTRY_DATE><ENTRY_TIME>10:00:00</ENTRY_TIME></item>")
+# a customer's own list function: orders changed on the days of a range table
+CHANGED = Function("Z_SRM_PO_CHANGED", (
+    Parameter("table", "CHANGE_DATE_RA", STRUCTURES["BAPI2017_GM_PSTNG_DATE_RA"], False),
+    Parameter("table", "PO_HEADERS", STRUCTURES["BAPIEKKOL"], True),
+    Parameter("table", "RETURN", STRUCTURES["BAPIRET2"], True)))
+CHANGED_PATH = "/sap/bc/srt/rfc/sap/zsrm_po_changed/100/zsrm_po_changed/srm_bridge"
 ERROR = "<item><TYPE>{kind}</TYPE><ID>{cls}</ID><NUMBER>{number}</NUMBER><MESSAGE>{text}</MESSAGE></item>"
 
 
@@ -31,10 +40,15 @@ class Scripted:
         self.urls = self.stand_in.urls(self.server.url)
 
     def __call__(self, environ: dict, start_response):
+        own = environ["PATH_INFO"] == CHANGED_PATH
+        if environ["REQUEST_METHOD"] == "GET" and own:
+            start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
+            return [wsdl(CHANGED, STYLES["rfc"], "ZSRM_PO_CHANGED", "srm_bridge", self.server.url + CHANGED_PATH)]
         if environ["REQUEST_METHOD"] == "GET":
             return self.stand_in(environ, start_response)
+        self.received = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8")])
-        return [self.bodies[self.stand_in.paths[environ["PATH_INFO"]]]]
+        return [self.bodies[CHANGED.name if own else self.stand_in.paths[environ["PATH_INFO"]]]]
 
     def script(self, function: str, parameters: str) -> None:
         self.bodies[function] = (
@@ -128,3 +142,17 @@ def test_a_schedule_line_of_an_item_the_order_lacks_quarantines_the_order(script
 def test_a_detail_of_another_order_fails_closed(scripted):
     with pytest.raises(PayloadError, match="answered order '4500000002' when asked for 4500000001"):
         scripted.orders("4500000002", PO_ITEM, SCHEDULE.format(item="00010"))
+
+
+def test_a_change_date_list_of_the_customer_selects_the_window_by_range(scripted):
+    scripted.script("Z_SRM_PO_CHANGED", "<CHANGE_DATE_RA/><PO_HEADERS>" + "".join(
+        f"<item><PO_NUMBER>{number}</PO_NUMBER><DOC_DATE>{day}</DOC_DATE></item>"
+        for number, day in (("4500000001", "2026-01-05"), ("4500000009", "2026-01-07"))) + "</PO_HEADERS><RETURN/>")
+    connector = SapBapiConnector(SapSettings(profile="bapi", max_attempts=1, bapi={
+        "purchase_order_list": {"url": scripted.server.url + CHANGED_PATH, "function": "Z_SRM_PO_CHANGED",
+                                "selection": "change_date", "date_parameter": "CHANGE_DATE_RA", "headers_flag": None},
+        "purchase_order_detail": {"url": scripted.urls["BAPI_PO_GETDETAIL1"]}}))
+    assert connector.orders().numbers(SINCE, UNTIL) == ["4500000001"]  # the 7th is after the window: next time
+    request = etree.fromstring(scripted.received)
+    assert [(row.findtext("SIGN"), row.findtext("OPTION"), row.findtext("LOW"), row.findtext("HIGH"))
+            for row in request.iterfind(".//CHANGE_DATE_RA/item")] == [("I", "BT", "2026-01-05", "2026-01-06")]

@@ -4,7 +4,8 @@ The function does not page: a window is read in slices of posting days (range ro
 `PSTNG_DATE_RA`, `I BT`), restricted to the movement types srm-bridge counts (`MOVE_TYPE_RA`) and
 optionally to plants (`PLANT_RA`). An empty slice is the RETURN message M7 842 (a setting); after
 one, the next slice is twice as long (at most ten years), and after a slice with documents it is back
-to `slice_days`; an answer over `sap.max_response_mb` is read again in halves, down to one day.
+to `slice_days`; an answer over `sap.max_response_mb` is read again in halves, down to one day, and
+slices with documents stay that short for the rest of the pull.
 
 Material documents never change (a reversal is a new document), so the window is the entry time:
 posting days from `posting_lookback_days` before the window's start are selected, since a
@@ -48,7 +49,7 @@ class GoodsMovementSlices:
     def pages(self, since: datetime, until: datetime) -> Iterator[Page[GoodsMovement]]:
         first = max(FIRST_DAY, since.astimezone(self.zone).date() - timedelta(days=self.settings.posting_lookback_days))
         last = until.astimezone(self.zone).date()
-        days = self.settings.slice_days
+        days = fitting = self.settings.slice_days  # fitting: the longest slice with documents known to fit
         while first <= last:
             high = min(first + timedelta(days=days - 1), last)
             try:
@@ -56,10 +57,10 @@ class GoodsMovementSlices:
             except ResponseTooLarge:
                 if high == first:
                     raise
-                days = max(1, ((high - first).days + 1) // 2)
+                days = fitting = max(1, ((high - first).days + 1) // 2)
                 continue
             yield self._page(headers, items, since, first, high)
-            days = min(LONGEST_SLICE_DAYS, days * 2) if not items else self.settings.slice_days
+            days = min(LONGEST_SLICE_DAYS, days * 2) if not items else fitting
             first = high + timedelta(days=1)
 
     def _slice(self, low: date, high: date) -> tuple[list[Row], list[Row]]:

@@ -66,6 +66,7 @@ class FunctionCall:
         self.declared = self.service.request_elements(self.operation)
         self.mandatory_tables = self._mandatory_tables()
         self.no_data = parse_no_data(service.no_data)
+        self._wire_names: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
 
     def _style(self, naming: str) -> Callable[[str], str]:
         offered = sorted({name for binding in self.service.bindings for name in binding._operations})
@@ -129,8 +130,18 @@ class FunctionCall:
         return answer
 
     def _row(self, element: etree._Element, fields: tuple[str, ...]) -> Row:
-        texts = {local(child.tag): (child.text or "").strip() for child in element if isinstance(child.tag, str)}
-        return {name: texts[self.name(name)] for name in fields if self.name(name) in texts}
+        """The texts of `fields` in one row (a row has every component of its structure: hundreds, mostly unread)."""
+        names = self._wire_names.get(fields)
+        if names is None:
+            names = self._wire_names[fields] = [(self.name(name), f"{{*}}{self.name(name)}", name) for name in fields]
+        row: Row = {}
+        for wire, anywhere, name in names:
+            child = element.find(wire)
+            if child is None:
+                child = element.find(anywhere)
+            if child is not None:
+                row[name] = (child.text or "").strip()
+        return row
 
     def _judge(self, rows: list[Row]) -> Verdict:
         verdict = judge(self.function, rows, self.no_data)

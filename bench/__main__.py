@@ -18,6 +18,7 @@ from bench.pipeline import pipeline_runs
 from bench.publish import publish_benches
 from bench.salesforce import pull
 from bench.sap import history_extract, sap_stand_in
+from bench.sap_bapi import bapi_stand_in
 from bench.scoring import scoring_runs
 
 
@@ -26,6 +27,15 @@ def sap_extract(suppliers: int, months: int) -> list[Result]:
         alone("warm-up", "bench.sap:raw_extract", url, 500)  # the stand-in builds its pages lazily
         reference, extract = interleaved(3, lambda: alone("sap_extract_raw_reference", "bench.sap:raw_extract", url, 500),
                                          lambda: alone("sap_extract", "bench.sap:connector_extract", url, 500))
+    return [reference, with_ratio(extract, reference)]
+
+
+def sap_extract_bapi(suppliers: int, months: int) -> list[Result]:
+    with bapi_stand_in(suppliers, months) as urls:
+        alone("warm-up", "bench.sap_bapi:raw_extract_bapi", urls)
+        reference, extract = interleaved(
+            3, lambda: alone("sap_extract_bapi_raw_reference", "bench.sap_bapi:raw_extract_bapi", urls),
+            lambda: alone("sap_extract_bapi", "bench.sap_bapi:connector_extract_bapi", urls))
     return [reference, with_ratio(extract, reference)]
 
 
@@ -41,6 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     stages: list[tuple[str, Callable[[], list[Result]]]] = [
         ("sap_extract", lambda: sap_extract(args.suppliers, args.months)),
+        ("sap_extract_bapi", lambda: sap_extract_bapi(max(5, args.suppliers // 8), args.months)),
         ("sap_extract_history", lambda: [
             history_extract("sap_extract_history_tenth", args.history_suppliers // 10, args.history_months, 500),
             history_extract("sap_extract_history", args.history_suppliers, args.history_months, 500)]),

@@ -19,6 +19,7 @@ from lxml import etree
 
 from config.sap_bapi import FunctionService
 from connectors.errors import ConnectorError, PayloadError, RemoteFault
+from connectors.kept import Kept
 from connectors.sap_bapi_return import Verdict, judge, parse_no_data
 from connectors.sap_transport import SapTransport, SoapService
 from connectors.sap_xml import local, parse_response

@@ -73,6 +73,7 @@ class PurchaseOrderDetails:
         chosen = self.list_settings
         listing.require(chosen.date_parameter, chosen.table, *((chosen.headers_flag,) if chosen.headers_flag else ()))
         detail.require("PURCHASEORDER", *DETAIL_TABLES, "RETURN")
+        self._detail = detail.prepared("PURCHASEORDER", {name: [] for name in DETAIL_TABLES})
 
     def numbers(self, since: datetime, until: datetime) -> list[str]:
         """The orders of the window, in number order."""
@@ -124,8 +125,7 @@ class PurchaseOrderDetails:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def read(self, number: str, until: datetime) -> PurchaseOrder | Rejected:
-        answer = self.detail.call({"PURCHASEORDER": number}, {name: [] for name in DETAIL_TABLES}, DETAIL_TABLES,
-                                  {"POHEADER": HEADER})
+        answer = self.detail.read(self._detail(number), DETAIL_TABLES, {"POHEADER": HEADER})
         if answer.empty or answer.exports["POHEADER"].get("PO_NUMBER") != number:
             raise PayloadError(f"SAP {self.detail.function} answered order "
                                f"{answer.exports['POHEADER'].get('PO_NUMBER')!r} when asked for {number}")

@@ -224,16 +224,22 @@ class SoapService:
         except AttributeError as exc:
             raise RemoteFault(f"the WSDL of SAP {self.name} gives {operation} no response element: {exc}") from None
 
-    def call(self, operation: str, arguments: dict[str, Any]) -> bytes:
-        """Send one request; return the body of a 200 answer, raise the mapped error otherwise."""
+    def request(self, operation: str, arguments: dict[str, Any]) -> bytes:
+        """The request envelope zeep builds from the WSDL."""
         binding = self.binding(operation)
-        definition = binding.get(operation)
         proxy = self._proxies.get(binding.name.text)
         if proxy is None:
             proxy = self._proxies[binding.name.text] = self.zeep.create_service(binding.name, self.address)
         envelope = self.transport.guard(lambda: self.zeep.create_message(proxy, operation, **arguments),
                                         f"building the {operation} request")
-        body = etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+        return etree.tostring(envelope, encoding="utf-8", xml_declaration=True)
+
+    def call(self, operation: str, arguments: dict[str, Any] | None = None, body: bytes | None = None) -> bytes:
+        """Send one request, built from `arguments` (or `body`, as `request` built it); return the body of a 200
+        answer, raise the mapped error otherwise."""
+        binding = self.binding(operation)
+        definition = binding.get(operation)
+        body = self.request(operation, arguments or {}) if body is None else body
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": f'"{definition.soapaction or ""}"'}
 
         def refused(response: requests.Response) -> None:

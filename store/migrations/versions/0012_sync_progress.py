@@ -1,7 +1,7 @@
 """what a pull interrupted in its window has finished, so that it resumes without reading it again
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0010
 Create Date: 2026-12-02
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0012'
-down_revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli_support import DATE, app_for, emit, json_option, shown
+from scheduler.cli_support import DATE, app_for, backlog_line, emit, json_option, shown
 
 @click.group(invoke_without_command=True)
 @json_option
@@ -19,8 +19,7 @@ def outbox(ctx: click.Context, as_json: bool) -> None:
     with app.engine.connect() as connection:
         state = {**backlog(connection, app.now()), "dead_letters": dead_letters(connection)}
     emit(state, as_json, lambda s: click.echo("\n".join(
-        [f"pending {s['pending']}" + (f" (oldest {s['oldest_pending_age_s']} s)" if s["pending"] else "")
-         + f"  sent {s['sent']}  dead {s['dead']}"]
+        [backlog_line(s)]
         + [f"dead {d['id']} {d['supplier_id']} {d['event_type']:26} attempts {d['attempts']}: {shown(d['last_error'])}"
            for d in s["dead_letters"]])))
 

@@ -11,6 +11,7 @@ from scheduler.cli_support import (
     SUPPLIER,
     app_for,
     as_date,
+    backlog_line,
     cut_notice,
     emit,
     for_whom,
@@ -201,6 +202,6 @@ def status(ctx: click.Context, as_json: bool) -> None:
         + [f"cursor   {k:22} {v}" for k, v in s["cursors"].items()]
         + [f"cycle    {r['run_id']} {r['stream']:22} {r['outcome']:9} {r['started_at']:%Y-%m-%d %H:%M:%S}"
            for r in s["last_cycle"]]
-        + [f"outbox   {k} {shown(v)}" for k, v in s["outbox"].items()]
+        + [f"outbox   {backlog_line(s['outbox'])}"]
         + [f"health   {'ok' if s['healthy'] else 'FAILING: ' + '; '.join(s['problems'])}"])))
     ctx.exit(0 if state["healthy"] else 1)

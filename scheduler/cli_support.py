@@ -75,6 +75,12 @@ def config_option(envvar: str | None = None) -> click.Option:
                         help="YAML or TOML settings file (env: SRM_BRIDGE_CONFIG).")
 
 
+def backlog_line(outbox: dict) -> str:
+    """The outbox backlog in one line, the age of the oldest pending event only when one is pending."""
+    oldest = f" (oldest {outbox['oldest_pending_age_s']} s)" if outbox["pending"] else ""
+    return f"pending {outbox['pending']}{oldest}  sent {outbox['sent']}  dead {outbox['dead']}"
+
+
 def shown(value: object, digits: int | None = None) -> str:
     """A value for people: `-` for nothing (never `None`), numbers with `digits` decimals when given."""
     if value is None:

@@ -160,6 +160,8 @@ def test_status_fails_when_the_outbox_is_stuck(app, monkeypatch):
         enqueue(connection, app.settings.broker, "scorecard.published.v1", supplier, scorecard(supplier, 1),
                 datetime.now(timezone.utc))
     assert status()[0] == 0
+    text = CliRunner().invoke(cli, ["status"], catch_exceptions=False).stdout
+    assert re.search(r"^outbox   pending 1 \(oldest \d+(\.\d+)? s\)  sent 0  dead 0$", text, re.MULTILINE), text
     monkeypatch.setenv("SRM_BRIDGE_SCHEDULER__STUCK_AFTER_S", "0.001")
     code, state = status()
     assert code == 1 and "over scheduler.stuck_after_s=0.001" in state["problems"][0]

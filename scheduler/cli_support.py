@@ -82,9 +82,11 @@ def backlog_line(outbox: dict) -> str:
 
 
 def shown(value: object, digits: int | None = None) -> str:
-    """A value for people: `-` for nothing (never `None`), numbers with `digits` decimals when given."""
+    """A value for people: `-` for nothing (never `None`), yes/no for a flag, numbers with `digits` decimals."""
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if digits is not None and isinstance(value, (int, float)):
         return f"{value:.{digits}f}"
     return str(value)

@@ -1,5 +1,6 @@
 """What people read from the command line: supplier ids as typed, empty results named, no `None`, cut listings."""
 import json
+import re
 
 import click
 import pytest
@@ -49,13 +50,15 @@ def test_an_empty_list_says_what_was_not_found_and_a_missing_single_thing_fails(
         assert done.exit_code == 1 and "not found" in done.stderr, command
 
 
-def test_human_output_never_shows_python_none(run):
+def test_human_output_never_shows_python_none_or_booleans(run):
     plans = json.loads(run("actions", "list", "--json").stdout)
     for command in (["risks"], ["outbox"], ["status"], ["runs"], ["quarantine"], ["scorecards"],
                     ["scorecards", "--period", "2026-05"], ["actions", "list"], ["suppliers", "--unmatched"],
                     ["actions", "show", str(plans[0]["action_id"])],
-                    ["explain", "--supplier", "100002", "--period", "2026-05", "--kpi", "confirmation_lag_days_median"]):
+                    ["explain", "--supplier", "100002", "--period", "2026-05", "--kpi", "confirmation_lag_days_median"],
+                    ["explain", "--supplier", "100002", "--period", "2026-05", "--kpi", "otd_pct"]):
         done = run(*command)
+        assert not re.search(r"\b(True|False)\b", done.stdout), command
         unhealthy = command == ["status"]  # the populated outbox holds events older than scheduler.stuck_after_s
         assert done.exit_code == int(unhealthy) and "None" not in done.stdout, command
 

@@ -18,12 +18,18 @@ def console_url(host: str, port: int) -> str:
 @click.pass_context
 def console(ctx: click.Context, host: str | None, port: int | None) -> None:
     """Serve the read-only web console until Ctrl-C; its URL is the first line printed."""
+    from config import ConfigError
     from console.app import create_app
     from scheduler.http import HttpServer
     app = app_for(ctx)
     host = host or app.settings.console.host
-    server = HttpServer(create_app(app.settings, app.engine, bind_host=host), host,
-                        app.settings.console.port if port is None else port, threads=4, serves="the web console")
+    port = app.settings.console.port if port is None else port
+    try:
+        server = HttpServer(create_app(app.settings, app.engine, bind_host=host), host, port, threads=4,
+                            serves="the web console")
+    except OSError as exc:
+        raise ConfigError(f"console: cannot listen on {host}:{port} ({exc.strerror or exc}); choose another --port or "
+                          "console.port (SRM_BRIDGE_CONSOLE__PORT)") from None
     click.echo(console_url(host, server.port))
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:

@@ -3,6 +3,7 @@ check, and no password in what any command prints."""
 import json
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import uuid
@@ -125,6 +126,18 @@ def test_config_check_connect_says_how_an_empty_database_and_an_unreachable_sale
     client = SalesforceClient(SalesforceSettings(login_url=f"https://127.0.0.1:{closed_port()}"))
     with pytest.raises(TransientError, match=r"failed \(check that salesforce\.login_url is right and reachable\)"):
         client._open_session()
+
+
+def test_console_on_a_port_in_use_says_which_setting_to_change(tmp_path, monkeypatch):
+    monkeypatch.setenv("SRM_BRIDGE_DATABASE__URL", f"sqlite:///{tmp_path / 'srm.db'}")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = CliRunner().invoke(cli, ["console", "--port", str(port)])
+    assert done.exit_code == 2, done.output
+    assert done.stderr.strip() == (f"srm-bridge: console: cannot listen on 127.0.0.1:{port} (Address already in use); "
+                                   "choose another --port or console.port (SRM_BRIDGE_CONSOLE__PORT)")
 
 
 @pytest.fixture

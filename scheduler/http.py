@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable
 from prometheus_client import make_wsgi_app
 from waitress import create_server
 from waitress import wasyncore
+from waitress.task import ThreadedTaskDispatcher
 
 from scheduler.health import Health
 from scheduler.metrics import Metrics
@@ -85,8 +86,14 @@ class HttpServer:
 
     def __init__(self, app: WsgiApp, host: str, port: int, threads: int,
                  serves: str = "/healthz, /readyz and /metrics") -> None:
-        self._server: Any = create_server(app, host=host, port=port, threads=threads, ident="srm-bridge",
-                                          clear_untrusted_proxy_headers=True)
+        workers = ThreadedTaskDispatcher()
+        workers.set_thread_count(threads)
+        try:
+            self._server: Any = create_server(app, host=host, port=port, threads=threads, ident="srm-bridge",
+                                              clear_untrusted_proxy_headers=True, _dispatcher=workers)
+        except OSError:
+            workers.shutdown()  # the port is taken: no worker may outlive the refusal
+            raise
         self.host, self.port, self.serves = host, self._server.effective_port, serves
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="http", daemon=True)

@@ -6,6 +6,7 @@ import signal
 import socket
 import sqlite3
 import subprocess
+import threading
 import uuid
 from datetime import date, datetime, timezone
 
@@ -138,6 +139,7 @@ def test_console_on_a_port_in_use_says_which_setting_to_change(tmp_path, monkeyp
     assert done.exit_code == 2, done.output
     assert done.stderr.strip() == (f"srm-bridge: console: cannot listen on 127.0.0.1:{port} (Address already in use); "
                                    "choose another --port or console.port (SRM_BRIDGE_CONSOLE__PORT)")
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith("waitress") and thread.is_alive()]
 
 
 @pytest.fixture

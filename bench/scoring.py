@@ -1,16 +1,27 @@
 """KPI engine at scale: OTD, fill rate and PPM per supplier and month for 1,000,000 schedule lines and
 1,000,000 movements over 5,000 suppliers and 24 months, against the same aggregation in pandas.
 
-Each side runs in a process of its own with the same synthetic history in memory, so each row's peak
-RSS is that side's.
+Both sides read the same synthetic history (`SyntheticHistory`: the same items, whether taken whole or
+by supplier batch) and each runs in a process of its own, so each row's peak RSS is that side's alone.
+
+- `scoring_pandas_reference` builds its frames from the whole history in memory and is timed from
+  the frames' building to the grouped result (the reference as the target states it).
+- `scoring` measures the engine as the product drives it (sync/scoring.py reads histories
+  `scoring.batch_suppliers` suppliers at a time): the history is produced one batch of suppliers at a
+  time, the engine measures each batch, and the batch is dropped before the next one is produced. Its
+  seconds are the sum of the engine's time over the batches; producing a batch is not timed, as
+  reading it from the database is not the engine's work. Its peak RSS is that of a process holding one
+  batch's history and its result at a time, plus the compact draws every batch is built from.
 """
 import random
+import time
+from array import array
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Iterator
 
-import pandas as pd
-
-from bench.harness import Result, alone, measure, with_ratio
+from bench.harness import Result, alone, measure, timed, with_ratio
+from config.settings import ScoringSettings
 from domain.deliveries import ItemHistory, LineOrder, Movement
 from mapping.kpis import DeliveryWindow
 from mapping.scorecards import measure as measure_kpis
@@ -18,36 +29,76 @@ from mapping.scorecards import month_periods
 
 AS_OF = date(2026, 6, 30)
 WINDOW = DeliveryWindow(early_days=2, late_days=0, qty_tolerance_pct=2, over_tolerance_pct=5)
+LINES_PER_ITEM = 4
+ORDERED = (10, 50, 100)
+LATENESS_DAYS = (-3, -1, 0, 0, 0, 2, 6)
 
 
-def synthetic(suppliers: int, months: int, lines: int, seed: int = 1) -> list[ItemHistory]:
-    """`lines` schedule lines, one receipt each (some late, some short), 1 in 50 followed by a return."""
-    rng = random.Random(seed)
-    first = AS_OF - timedelta(days=30 * months)
-    items = []
-    for n in range(lines // 4):
-        supplier = f"{100000 + n % suppliers:010d}"
-        po_date = first + timedelta(days=rng.randrange(30 * months - 40))
+class SyntheticHistory:
+    """`lines` schedule lines in PO items of 4 lines, one receipt each (some late, some short), 1 item in 50
+    ending with a return; item n belongs to supplier n mod `suppliers`.
+
+    The random draws are made once, item by item, and kept in compact arrays: any item is rebuilt from
+    them, so the whole history and the supplier batches hold exactly the same data.
+    """
+
+    def __init__(self, suppliers: int, months: int, lines: int, seed: int = 1):
+        rng = random.Random(seed)
+        self.suppliers, self.items = suppliers, lines // LINES_PER_ITEM
+        self.first = AS_OF - timedelta(days=30 * months)
+        self.po_days, self.ordered, self.lateness, self.short = array("H"), array("B"), array("b"), array("B")
+        for _ in range(self.items):
+            self.po_days.append(rng.randrange(30 * months - 40))
+            for _ in range(LINES_PER_ITEM):
+                self.ordered.append(rng.choice(ORDERED))
+                self.lateness.append(rng.choice(LATENESS_DAYS))
+                self.short.append(rng.random() <= 0.1)
+
+    def item(self, n: int) -> ItemHistory:
+        po_date = self.first + timedelta(days=self.po_days[n])
         orders, moves = [], []
-        for k in range(1, 5):
+        for k in range(1, LINES_PER_ITEM + 1):
+            draw = n * LINES_PER_ITEM + k - 1
             due = po_date + timedelta(days=14 + 7 * k)
-            ordered = Decimal(rng.choice((10, 50, 100)))
+            ordered = Decimal(self.ordered[draw])
             orders.append(LineOrder(f"{k:04d}", due, ordered))
-            posted = due + timedelta(days=rng.choice((-3, -1, 0, 0, 0, 2, 6)))
-            received = ordered if rng.random() > 0.1 else ordered / 2
+            posted = due + timedelta(days=self.lateness[draw])
+            received = ordered / 2 if self.short[draw] else ordered
             moves.append(Movement((f"5{n:09d}", 2026, k), "101", posted, received, f"{k:04d}"))
         if n % 50 == 0:
             moves[-1] = Movement((f"6{n:09d}", 2026, 1), "122", moves[-1].posting_date, Decimal(1), "0004")
-        items.append(ItemHistory(supplier, f"45{n:08d}", "00010", po_date, tuple(orders), tuple(moves)))
-    return items
+        return ItemHistory(f"{100000 + n % self.suppliers:010d}", f"45{n:08d}", "00010", po_date, tuple(orders),
+                           tuple(moves))
+
+    def whole(self) -> list[ItemHistory]:
+        return [self.item(n) for n in range(self.items)]
+
+    def batches(self, size: int) -> Iterator[list[ItemHistory]]:
+        """The items of `size` suppliers at a time, in supplier order; each supplier's items in item order."""
+        for first in range(0, self.suppliers, size):
+            yield [self.item(n) for supplier in range(first, min(first + size, self.suppliers))
+                   for n in range(supplier, self.items, self.suppliers)]
 
 
 def engine(items: list[ItemHistory], periods: list[str]) -> int:
     return len(measure_kpis(items, [], [], periods, AS_OF, WINDOW, 2))
 
 
+def engine_by_batch(history: SyntheticHistory, periods: list[str], batch_suppliers: int) -> Result:
+    """The engine over each supplier batch in turn: its time summed, producing the batches left out."""
+    seconds, groups = 0.0, 0
+    for batch in history.batches(batch_suppliers):
+        started = time.perf_counter()
+        groups += engine(batch, periods)
+        seconds += time.perf_counter() - started
+        del batch  # before the next batch is produced: one batch in memory at a time
+    return timed("engine", groups, seconds)
+
+
 def pandas_reference(items: list[ItemHistory], periods: list[str]) -> int:
     """OTD, fill rate and PPM per supplier and month with pandas groupbys (named receipts only)."""
+    import pandas as pd  # the bench extra only: the tests import this module without it
+
     lines = pd.DataFrame([(i.supplier_id, i.po_id, l.line_id, l.due, float(l.ordered))
                           for i in items for l in i.lines], columns=["supplier", "po", "line", "due", "ordered"])
     moves = pd.DataFrame([(i.supplier_id, i.po_id, m.schedule_line, m.posting_date, m.movement_type, float(m.quantity))
@@ -76,11 +127,13 @@ def pandas_reference(items: list[ItemHistory], periods: list[str]) -> int:
 
 
 def scored(side: str, suppliers: int, months: int, lines: int) -> Result:
-    """One side (`engine` or `pandas_reference`) timed on the history; building the history is not."""
-    items = synthetic(suppliers, months, lines)
+    """One side (`engine` or `pandas_reference`) timed on the history; producing the history is not."""
+    history = SyntheticHistory(suppliers, months, lines)
     periods = month_periods(AS_OF, months)
-    aggregate = engine if side == "engine" else pandas_reference
-    return measure(side, lambda: aggregate(items, periods))
+    if side == "engine":
+        return engine_by_batch(history, periods, ScoringSettings().batch_suppliers)
+    items = history.whole()
+    return measure(side, lambda: pandas_reference(items, periods))
 
 
 def scoring_runs(suppliers: int, months: int, lines: int) -> list[Result]:

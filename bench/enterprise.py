@@ -8,7 +8,9 @@ months plus their receipts (`_incremental_1pct_recent`), after 1 % changed acros
 (`_incremental_1pct`), and after nothing changed (`_idle`). Every stage has its own database and its own
 exchange and queue, dropped at the end. The service process keeps what it would keep between cycles
 (parsed WSDLs, the Salesforce session); its peak RSS is reset before each stage to what it holds then,
-so a later stage's figure includes what the process kept from the ones before (Python keeps freed memory). Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL are set.
+so a later stage's figure includes what the process kept from the ones before (Python keeps freed memory).
+The mark is reset again before each phase, so the `_sync`, `_score` and `_publish` rows carry their own
+phase's peak (which shows the phase that sets the stage's), the stage row the highest of the three. Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL are set.
 """
 import json
 import os
@@ -160,11 +162,13 @@ def serve() -> None:
         app.kept = kept
         try:
             synced = sync_job(app, ["sap", "salesforce"], full=order["full"])
-            at_sync = time.perf_counter()
+            at_sync, sync_peak = time.perf_counter(), own_peak_rss_mb()
+            reset_peak_rss()
             scored = score_job(app, AS_OF)
-            at_score = time.perf_counter()
+            at_score, score_peak = time.perf_counter(), own_peak_rss_mb()
+            reset_peak_rss()
             published = publish_job(app)
-            done = time.perf_counter()
+            done, publish_peak = time.perf_counter(), own_peak_rss_mb()
         finally:
             app.engine.dispose()
             delete_topology(settings.broker)
@@ -176,7 +180,8 @@ def serve() -> None:
         rows = [timed(name, pulled, done - started), timed(f"{name}_sync", pulled, at_sync - started),
                 timed(f"{name}_score", scored.tallied, at_score - at_sync),
                 timed(f"{name}_publish", published.sent, done - at_score)]
-        rows[0].peak_rss_mb = own_peak_rss_mb()
+        for row, peak in zip(rows, [max(sync_peak, score_peak, publish_peak), sync_peak, score_peak, publish_peak]):
+            row.peak_rss_mb = peak
         print(json.dumps([asdict(row) for row in rows]), flush=True)
 
 

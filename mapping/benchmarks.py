@@ -1,6 +1,8 @@
 """Where a supplier stands among its peers, and which way it is heading."""
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date
 from operator import attrgetter
 from typing import Hashable, Iterable
 
@@ -51,32 +53,51 @@ def distribution(values: list[float]) -> Distribution | None:
                         median=nearest_rank(ordered, 50), p75=nearest_rank(ordered, 75), p90=nearest_rank(ordered, 90))
 
 
+GroupKey = tuple[str, str, str, int]  # dimension, name, period, window months
+
+
+@dataclass(frozen=True)
+class Peer:
+    """What a benchmark reads of a member's card."""
+
+    supplier_id: str
+    score: float | None
+    kpis: tuple[float | None, ...]  # in the order of KPI_KEYS
+
+
 def peer_benchmarks(cards: Iterable[Scorecard]) -> list[Benchmark]:
     """One benchmark per category and per SRM level in each period and window, over the cards of its
     members; a supplier without a category (or an SRM level) belongs to no group of that kind."""
-    groups: dict[tuple[str, str, str, int], list[Scorecard]] = defaultdict(list)
+    groups: dict[GroupKey, list[Scorecard]] = defaultdict(list)
     for card in cards:
         for key in memberships(card):
             groups[key].append(card)
-    found = []
-    for (dimension, name, period, window_months), members in sorted(groups.items()):
-        scores = {card.supplier_id: card.score for card in members if card.score is not None}
-        columns = zip(*map(KPI_VALUES, (card.kpis for card in members)))  # one column of values per KPI
-        found.append(Benchmark(
-            group=group_id(dimension, name), dimension=dimension, name=name, period=period,
-            window_months=window_months, as_of=(as_of := max(card.as_of for card in members)),
-            status=card_status(period, as_of), size=len(members),
-            score=distribution(list(scores.values())),
-            kpis=KpiDistributions(**{key: distribution([v for v in column if v is not None])
-                                     for key, column in zip(KPI_KEYS, columns)}),
-            percentile_ranks=dict(sorted(percentile_ranks(scores, {}).items()))))
-    return found
+    return [group_benchmark(key, max(card.as_of for card in members), [peer_of(card) for card in members])
+            for key, members in sorted(groups.items())]
+
+
+def peer_of(card: Scorecard) -> Peer:
+    return Peer(card.supplier_id, card.score, KPI_VALUES(card.kpis))
+
+
+def group_benchmark(key: GroupKey, as_of: date, members: list[Peer]) -> Benchmark:
+    """The benchmark of one group in one period and window, over its members' scores and KPI values."""
+    dimension, name, period, window_months = key
+    scores = {peer.supplier_id: peer.score for peer in members if peer.score is not None}
+    columns = zip(*(peer.kpis for peer in members))  # one column of values per KPI
+    return Benchmark(
+        group=group_id(dimension, name), dimension=dimension, name=name, period=period,
+        window_months=window_months, as_of=as_of, status=card_status(period, as_of), size=len(members),
+        score=distribution(list(scores.values())),
+        kpis=KpiDistributions(**{key: distribution([v for v in column if v is not None])
+                                 for key, column in zip(KPI_KEYS, columns)}),
+        percentile_ranks=dict(sorted(percentile_ranks(scores, {}).items())))
 
 
 KPI_VALUES = attrgetter(*KPI_KEYS)
 
 
-def memberships(card: Scorecard) -> list[tuple[str, str, str, int]]:
+def memberships(card: Scorecard) -> list[GroupKey]:
     """The groups a card counts in: (dimension, name, period, window months)."""
     return [(dimension, name, card.period, card.window_months)
             for dimension, name in (("category", card.category), ("srm_level", card.srm_level)) if name]

@@ -34,29 +34,46 @@ class Segment:
     tier_override: bool = False
 
 
+MaterialSpend = dict[str, dict[str, Decimal]]  # supplier → material → spend: all segmentation reads of the items
+
+
+def spend_by_material(items: Iterable[OrderedItem], into: MaterialSpend | None = None) -> MaterialSpend:
+    """Spend per supplier and material, added to `into` when given: items can be summed a batch at a time."""
+    spend = {} if into is None else into
+    for item in items:
+        materials = spend.setdefault(item.supplier_id, {})
+        materials[item.material] = materials.get(item.material, Decimal(0)) + item.unit_price * item.quantity
+    return spend
+
+
 def spend_by_supplier(items: Iterable[OrderedItem]) -> dict[str, Decimal]:
-    spend: dict[str, Decimal] = defaultdict(Decimal)
-    for item in items:
-        spend[item.supplier_id] += item.unit_price * item.quantity
-    return dict(spend)
+    return supplier_spend(spend_by_material(items))
 
 
-def single_sourced(items: Iterable[OrderedItem]) -> dict[str, Decimal]:
+def supplier_spend(spend: MaterialSpend, materials: set[str] | None = None) -> dict[str, Decimal]:
+    """Each supplier's spend (on `materials` only, when given)."""
+    return {supplier: sum((amount for material, amount in mine.items() if materials is None or material in materials),
+                          Decimal(0)) for supplier, mine in spend.items()}
+
+
+def single_sourced(spend: MaterialSpend) -> dict[str, Decimal]:
     """Per supplier, its spend on materials that no other supplier delivered in the same items."""
-    suppliers_of: dict[str, set[str]] = defaultdict(set)
-    items = list(items)
-    for item in items:
-        suppliers_of[item.material].add(item.supplier_id)
-    spend: dict[str, Decimal] = defaultdict(Decimal)
-    for item in items:
-        if len(suppliers_of[item.material]) == 1:
-            spend[item.supplier_id] += item.unit_price * item.quantity
-    return dict(spend)
+    suppliers_of: dict[str, int] = defaultdict(int)
+    for mine in spend.values():
+        for material in mine:
+            suppliers_of[material] += 1
+    return supplier_spend(spend, {material for material, count in suppliers_of.items() if count == 1})
 
 
-def segment_suppliers(items: list[OrderedItem], profiles: dict[str, SupplierProfile],
+def segment_suppliers(items: Iterable[OrderedItem], profiles: dict[str, SupplierProfile],
                       settings: SegmentationSettings) -> dict[str, Segment]:
-    spend = spend_by_supplier(items)
+    return segments_of(spend_by_material(items), profiles, settings)
+
+
+def segments_of(by_material: MaterialSpend, profiles: dict[str, SupplierProfile],
+                settings: SegmentationSettings) -> dict[str, Segment]:
+    """Segments from the spend per supplier and material of the items ordered in the last 12 months."""
+    spend = supplier_spend(by_material)
     total = sum(spend.values(), Decimal(0))
     if total <= 0:
         return {}
@@ -65,9 +82,9 @@ def segment_suppliers(items: list[OrderedItem], profiles: dict[str, SupplierProf
         if running < total * Decimal(str(settings.pareto_share)):
             high_spend.add(supplier)
         running += amount
-    single = single_sourced(items)
+    single = single_sourced(by_material)
     critical = set(settings.critical_materials)
-    critical_spend = spend_by_supplier(i for i in items if i.material in critical)
+    critical_spend = supplier_spend(by_material, critical)
     segments = {}
     for supplier, amount in spend.items():
         single_share = float(single.get(supplier, 0) / amount) if amount > 0 else 0.0

@@ -163,20 +163,20 @@ def score(ctx: click.Context, as_of: datetime | None, full: bool, replay: bool, 
         _show_dry_run(report)
         return
     mode = "incremental" if report.incremental else "full"
-    click.echo(f"{len(report.cards)} scorecards computed, {len(report.changed)} changed "
+    click.echo(f"{report.scorecards} scorecards computed, {len(report.changed)} changed "
                f"({report.tallied} supplier-months tallied, {mode}); "
-               f"peer benchmarks changed {len(report.benchmarks)}; "
+               f"peer benchmarks changed {report.benchmarks}; "
                + ("a replay: risk signals and corrective actions left as they are" if report.replay else
                   f"risk signals raised {report.raised}, cleared {report.cleared}"))
 
 
 def _show_dry_run(report) -> None:  # noqa: ANN001 - sync.scoring.ScoreReport, imported lazily
     click.echo(f"dry run{' of a replay' if report.replay else ''}: nothing was written")
-    click.echo(f"scorecards  {len(report.changed)} of {len(report.cards)} would change")
+    click.echo(f"scorecards  {len(report.changed)} of {report.scorecards} would change")
     for card in report.changed:
         click.echo(f"  {card.supplier_id:12} {card.period} {card.window_months:2}m {card.status:11} "
                    f"score {'n/a' if card.score is None else f'{card.score:.1f}':>5} grade {card.grade or 'n/a'}")
-    click.echo(f"benchmarks  {len(report.benchmarks)} peer groups would change")
+    click.echo(f"benchmarks  {report.benchmarks} peer groups would change")
     click.echo(f"signals     {len(report.signals)} would change" + ("" if not report.replay else
                                                                     " (a replay leaves them as they are)"))
     for line in report.signals:

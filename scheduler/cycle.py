@@ -106,8 +106,8 @@ def _summary(report: CycleReport, published: int, next_run_at: datetime) -> dict
     if stopped:
         summary["streams_stopped"] = stopped
     if report.scored is not None:
-        summary.update(scored=len(report.scored.cards), scorecards_changed=len(report.scored.changed),
-                       benchmarks_changed=len(report.scored.benchmarks))
+        summary.update(scored=report.scored.scorecards, scorecards_changed=len(report.scored.changed),
+                       benchmarks_changed=report.scored.benchmarks)
     summary.update(published=published, duration_s=report.duration_s,
                    next_run_at=next_run_at.isoformat(timespec="seconds"))
     if report.errors:

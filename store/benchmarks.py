@@ -2,6 +2,7 @@
 import hashlib
 import json
 from datetime import date, datetime
+from typing import Iterable, Iterator
 
 from sqlalchemy import Connection, select
 
@@ -31,19 +32,39 @@ def save_benchmarks(connection: Connection, found: list[Benchmark], slices: set[
                     now: datetime) -> list[Benchmark]:
     """Remember the benchmarks found over `slices`; return those to publish: new, changed, or of a group
     that no longer has members in a slice it had them in (published once, empty)."""
+    return list(benchmark_changes(connection, found, slices, as_of, now))
+
+
+def benchmark_changes(connection: Connection, found: Iterable[Benchmark], slices: set[Slice], as_of: date,
+                      now: datetime) -> Iterator[Benchmark]:
+    """`save_benchmarks` one benchmark at a time: each one to publish is stored as it is handed out, so
+    neither the benchmarks found nor those changed need to be held together."""
     b = benchmarks.c
     known = {(row.group_id, row.period, row.window_months): row for row in connection.execute(
         select(b.group_id, b.period, b.window_months, b.dimension, b.name, b.size, b.fingerprint)
         .where(b.period.in_({period for period, _ in slices}))) if (row.period, row.window_months) in slices}
-    current = {(benchmark.group, benchmark.period, benchmark.window_months) for benchmark in found}
-    gone = [Benchmark(group=row.group_id, dimension=row.dimension, name=row.name, period=row.period,
-                      window_months=row.window_months, as_of=as_of, status=card_status(row.period, as_of), size=0)
-            for key, row in sorted(known.items()) if key not in current and row.size > 0]
-    changed = [benchmark for benchmark in found + gone
-               if (row := known.get((benchmark.group, benchmark.period, benchmark.window_months))) is None
-               or row.fingerprint != fingerprint(benchmark)]
+    current = set()
+    for benchmark in found:
+        current.add((benchmark.group, benchmark.period, benchmark.window_months))
+        if _changed(benchmark, known):
+            yield _saved(connection, benchmark, now)
+    for key, row in sorted(known.items()):
+        if key not in current and row.size > 0:
+            gone = Benchmark(group=row.group_id, dimension=row.dimension, name=row.name, period=row.period,
+                             window_months=row.window_months, as_of=as_of, status=card_status(row.period, as_of),
+                             size=0)
+            if _changed(gone, known):
+                yield _saved(connection, gone, now)
+
+
+def _changed(benchmark: Benchmark, known: dict) -> bool:
+    row = known.get((benchmark.group, benchmark.period, benchmark.window_months))
+    return row is None or row.fingerprint != fingerprint(benchmark)
+
+
+def _saved(connection: Connection, x: Benchmark, now: datetime) -> Benchmark:
     upsert(connection, benchmarks, [
         {"group_id": x.group, "period": x.period, "window_months": x.window_months, "dimension": x.dimension,
-         "name": x.name, "size": x.size, "fingerprint": fingerprint(x), "published_at": now} for x in changed],
+         "name": x.name, "size": x.size, "fingerprint": fingerprint(x), "published_at": now}],
         ["group_id", "period", "window_months"])
-    return changed
+    return x

@@ -62,8 +62,13 @@ def save_basis(connection: Connection, as_of: date, settings_hash: str, now: dat
                                         "latest_as_of": latest}], ["id"])
 
 
-def load_tallies(connection: Connection) -> dict[TallyKey, Tally]:
-    return {(row.supplier_id, row.period): _tally(row.tally) for row in connection.execute(select(tallies))}
+def load_tallies(connection: Connection, suppliers: Iterable[str] | None = None) -> dict[TallyKey, Tally]:
+    query = select(tallies) if suppliers is None else select(tallies).where(tallies.c.supplier_id.in_(list(suppliers)))
+    return {(row.supplier_id, row.period): _tally(row.tally) for row in connection.execute(query)}
+
+
+def tallied_suppliers(connection: Connection) -> set[str]:
+    return set(connection.execute(select(tallies.c.supplier_id).distinct()).scalars())
 
 
 def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced: set[TallyKey] | None) -> None:

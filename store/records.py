@@ -1,7 +1,7 @@
 """Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
 from collections import defaultdict
 from datetime import date, timezone
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlalchemy import ColumnElement, Connection, and_, delete, false, func, or_, select, true, tuple_
 
@@ -240,9 +240,10 @@ def _within(spans: dict[str, list[tuple[date, date]]], vendor: ColumnElement, da
                           for supplier, ranges in spans.items() for first, last in ranges))
 
 
-def ordered_items(connection: Connection, ordered_from: date, as_of: date,
-                  supplier_id: str | None = None) -> list[OrderedItem]:
-    """PO items ordered in `[ordered_from, as_of]`, with their first confirmation (whenever it was made).
+def ordered_items(connection: Connection, ordered_from: date, as_of: date, supplier_id: str | None = None,
+                  suppliers: Iterable[str] | None = None) -> list[OrderedItem]:
+    """PO items ordered in `[ordered_from, as_of]` (of one supplier, or of `suppliers`), with their first
+    confirmation (whenever it was made).
 
     A confirmation counts from the date SAP sent for it, else from the day srm-bridge first saw it.
     """
@@ -259,8 +260,21 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date,
         .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
                    & (first_confirmation.c.item_id == po_items.c.item_id))
         .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of,
-               purchase_orders.c.vendor_id == supplier_id if supplier_id else true()))
+               purchase_orders.c.vendor_id == supplier_id if supplier_id else true(),
+               purchase_orders.c.vendor_id.in_(list(suppliers)) if suppliers is not None else true()))
     return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
+
+
+def ordered_since(connection: Connection, after: date, as_of: date) -> Iterator[OrderedItem]:
+    """PO items ordered in `(after, as_of]`, without their confirmations, streamed: what spend sums read."""
+    po, pi = purchase_orders.c, po_items.c
+    rows = connection.execute(
+        select(po.vendor_id, pi.po_id, pi.item_id, pi.material, po.order_date, pi.quantity, pi.net_price,
+               pi.price_unit)
+        .join(purchase_orders, po.po_id == pi.po_id).where(po.order_date > after, po.order_date <= as_of)
+        .execution_options(yield_per=5000))
+    for row in rows:
+        yield OrderedItem(*row)
 
 
 def _dated_by(first: date | None, sap_date: date | None) -> str | None:

@@ -1,7 +1,8 @@
 """Risk signals as stored: raised once when a condition appears, cleared once when it goes."""
 from datetime import datetime
+from typing import Iterable
 
-from sqlalchemy import Connection, func, select, update
+from sqlalchemy import Connection, Select, func, select, update
 
 from domain.risks import RiskSignal
 from store.records import utc
@@ -16,13 +17,15 @@ def _signal(row) -> RiskSignal:  # noqa: ANN001 - a row mapping
                       cleared_at=utc(row["cleared_at"]))
 
 
-def reconcile_signals(connection: Connection, current: list, now: datetime) -> tuple[list[RiskSignal], list[RiskSignal]]:
-    """Make the stored open signals equal `current` (conditions, by dedupe key); return (raised, cleared).
+def reconcile_signals(connection: Connection, current: list, now: datetime,
+                      suppliers: Iterable[str] | None = None) -> tuple[list[RiskSignal], list[RiskSignal]]:
+    """Make the stored open signals (of `suppliers`, when given) equal `current` (conditions, by dedupe key);
+    return (raised, cleared).
 
     A signal that stays open keeps its raised time and takes the latest observation silently.
     """
     open_rows = {row["dedupe_key"]: row for row in connection.execute(
-        select(risk_signals).where(risk_signals.c.cleared_at.is_(None))).mappings()}
+        _of(select(risk_signals).where(risk_signals.c.cleared_at.is_(None)), suppliers)).mappings()}
     wanted = {condition.dedupe_key: condition for condition in current}
     rows = [{"dedupe_key": c.dedupe_key, "supplier_id": c.supplier_id, "kind": c.kind, "kpi": c.kpi,
              "period": c.period, "severity": c.severity, "observed": c.observed, "limit_value": c.limit,
@@ -45,12 +48,23 @@ def signals(connection: Connection, keys: list[str]) -> list[RiskSignal]:
     return [_signal(row) for row in rows]
 
 
-def open_signals(connection: Connection, supplier_id: str | None = None) -> list[RiskSignal]:
-    query = select(risk_signals).where(risk_signals.c.cleared_at.is_(None))
+def open_signals(connection: Connection, supplier_id: str | None = None,
+                 suppliers: Iterable[str] | None = None) -> list[RiskSignal]:
+    query = _of(select(risk_signals).where(risk_signals.c.cleared_at.is_(None)), suppliers)
     if supplier_id:
         query = query.where(risk_signals.c.supplier_id == supplier_id)
     rows = connection.execute(query.order_by(risk_signals.c.supplier_id, risk_signals.c.dedupe_key)).mappings()
     return [_signal(row) for row in rows]
+
+
+def signalled_suppliers(connection: Connection) -> set[str]:
+    """The suppliers with an open signal."""
+    return set(connection.execute(select(risk_signals.c.supplier_id).distinct()
+                                  .where(risk_signals.c.cleared_at.is_(None))).scalars())
+
+
+def _of(query: Select, suppliers: Iterable[str] | None) -> Select:
+    return query if suppliers is None else query.where(risk_signals.c.supplier_id.in_(list(suppliers)))
 
 
 def open_counts_by_severity(connection: Connection) -> dict[str, int]:

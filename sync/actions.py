@@ -46,6 +46,14 @@ class ActionReport:
     steps: list[str] = field(default_factory=list)  # each change: plan, supplier, KPI, status and why
     events: dict[str, int] = field(default_factory=dict)  # event type → events enqueued
 
+    def absorb(self, other: "ActionReport") -> None:
+        """Add the changes of another run over other suppliers."""
+        self.opened, self.escalated = self.opened + other.opened, self.escalated + other.escalated
+        self.closed, self.changed = self.closed + other.closed, self.changed + other.changed
+        self.steps += other.steps
+        for event_type, count in other.events.items():
+            self.events[event_type] = self.events.get(event_type, 0) + count
+
     def add(self, before: CorrectiveAction | None, after: CorrectiveAction, reason: str) -> None:
         self.steps.append(f"plan {after.action_id} {after.supplier_id} {after.kpi}: "
                           f"{before.status if before else 'new'} -> {after.status}: {reason}")
@@ -124,11 +132,14 @@ def new_plan(settings: Settings, supplier_id: str, kpi: str, scale: KpiScale, ba
 
 
 def run_actions(connection: Connection, settings: Settings, as_of: date, now: datetime, cards: list[Scorecard],
-                signals: list[RiskSignal], profiles: dict[str, SupplierProfile]) -> ActionReport:
+                signals: list[RiskSignal], profiles: dict[str, SupplierProfile],
+                suppliers: set[str] | None = None) -> ActionReport:
+    """Open, judge and close the plans of every supplier, or of `suppliers` (`cards` and `signals` theirs)."""
     period = evaluation_period(as_of)
     monthly = {(c.supplier_id, c.period): c for c in cards if c.window_months == 1}
     report = ActionReport()
-    active = {(a.supplier_id, a.kpi): a for a in find_actions(connection, active=True)}
+    active = {(a.supplier_id, a.kpi): a for a in find_actions(connection, active=True)
+              if suppliers is None or a.supplier_id in suppliers}
     for signal in signals:
         if signal.severity != "critical" or signal.kind not in settings.actions.auto_open_kinds or not signal.kpi:
             continue

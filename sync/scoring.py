@@ -2,20 +2,20 @@
 import hashlib
 import json
 import logging
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from sqlalchemy import Connection, Engine
 
 from config import Settings
-from domain.benchmarks import Benchmark
-from domain.deliveries import ActionDue, OrderedItem
+from domain.deliveries import ActionDue
 from domain.periods import shift_period
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
-from mapping.benchmarks import group_sizes, peer_benchmarks
+from domain.suppliers import SupplierProfile
 from mapping.explain import (
     RULES,
     explain_actions,
@@ -29,6 +29,7 @@ from mapping.risks import Condition, supplier_conditions
 from mapping.scorecards import (
     SupplierActivity,
     Tallies,
+    Targets,
     activities,
     build_scorecards,
     evaluation_period,
@@ -40,9 +41,16 @@ from mapping.scorecards import (
     targets,
     window_periods,
 )
-from mapping.segments import category_shares, segment_suppliers, spend_by_supplier
-from store.benchmarks import published_sizes, save_benchmarks
-from store.records import actions_due, item_histories, ordered_items, supplier_ids, supplier_profiles
+from mapping.segments import Segment, category_shares, segments_of, spend_by_material, supplier_spend
+from store.actions import find_actions
+from store.records import (
+    actions_due,
+    item_histories,
+    ordered_items,
+    ordered_since,
+    supplier_ids,
+    supplier_profiles,
+)
 from store.measurements import (
     Touched,
     clear_dirty,
@@ -52,19 +60,19 @@ from store.measurements import (
     load_tallies,
     save_basis,
     save_tallies,
+    tallied_suppliers,
 )
-from store.risks import open_signals, reconcile_signals
+from store.risks import open_signals, reconcile_signals, signalled_suppliers
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
 from sync.envelope import enqueue_many
+from sync.peers import PeerTable, publish_benchmarks
 
 log = logging.getLogger("srm_bridge.sync.scoring")
 
-# An incremental run reads the items of the touched supplier-months; with more date ranges than this it
-# reads the touched suppliers whole (one condition per range is more than a planner handles well), and
-# with more suppliers than this everyone's (an IN list that long meets bind-parameter limits).
+# An incremental run reads the items of a batch's touched supplier-months; with more date ranges than this
+# it reads the touched suppliers whole (one condition per range is more than a planner handles well).
 READ_BY_MONTH_UP_TO = 200
-READ_BY_SUPPLIER_UP_TO = 5000
 # Stored tallies were made by the KPI rules of this version; another version tallies everything afresh.
 RULES_VERSION = 2
 
@@ -73,11 +81,27 @@ class ReplayRefused(ValueError):
     """A back-dated run without `replay`: it would rewrite what later runs judged."""
 
 
+class CardChange(NamedTuple):
+    """What a report says of a card that changed: the cards themselves are stored and published, not kept."""
+
+    supplier_id: str
+    period: str
+    window_months: int
+    status: str
+    score: float | None
+    grade: str | None
+
+    @classmethod
+    def of(cls, card: Scorecard) -> "CardChange":
+        return cls(sys.intern(card.supplier_id), sys.intern(card.period), card.window_months, sys.intern(card.status),
+                   card.score, card.grade and sys.intern(card.grade))
+
+
 @dataclass
 class ScoreReport:
-    cards: list[Scorecard]
-    changed: list[Scorecard]  # new or different since the last run: published
-    benchmarks: list[Benchmark]  # peer groups whose spread or ranks changed: published
+    scorecards: int  # cards computed
+    changed: list[CardChange]  # new or different since the last run: published; by period, window, supplier
+    benchmarks: int  # peer groups' benchmarks whose spread or ranks changed: published
     raised: int
     cleared: int
     actions: ActionReport
@@ -149,8 +173,8 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                 transaction.rollback()
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if report.incremental else "full",
                               "replay": back_dated, "dry_run": dry_run, "months_tallied": report.tallied,
-                              "scorecards": len(report.cards), "changed": len(report.changed),
-                              "benchmarks_changed": len(report.benchmarks),
+                              "scorecards": report.scorecards, "changed": len(report.changed),
+                              "benchmarks_changed": report.benchmarks,
                               "signals_raised": report.raised, "signals_cleared": report.cleared,
                               "actions_opened": report.actions.opened, "actions_escalated": report.actions.escalated,
                               "actions_closed": report.actions.closed})
@@ -164,89 +188,112 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
     reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
     history = window_periods(periods[0], reach)[:-1]
     months = history + periods
-    wanted = targets(periods, scoring.windows, history)
     marks, touched = dirty(connection)
     incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
-    ordered = ordered_items(connection, months_before(first_day(months[0]), 12), as_of)
     profiles = supplier_profiles(connection)
-    last_year = [item for item in ordered if item.order_date > months_before(as_of, 12)]
-    segments = segment_suppliers(last_year, profiles, settings.segmentation)
-    if incremental:
-        changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
-        fresh = _tally(connection, settings, as_of, ordered, changed_months, touched) if changed_months else {}
-        save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items()
-                                         for p in (chosen or months)})
-        tallies = load_tallies(connection)
-    else:
-        fresh = tallies = _tally(connection, settings, as_of, ordered, months)
-        save_tallies(connection, tallies, None)
-    measured = measure_windows(tallies, wanted)
-    cards = build_scorecards(measured, periods, as_of, scoring, segments, profiles)
-    changed = save_scorecards(connection, cards, now)
-    benchmarks = _benchmark_changes(connection, cards, changed, periods, as_of, now)
-    enqueue_many(connection, settings.broker,
-                 [("scorecard.published.v1", card.supplier_id, card) for card in changed]
-                 + [("benchmark.published.v1", benchmark.group, benchmark) for benchmark in benchmarks], now)
-    report = ScoreReport(cards, changed, benchmarks, 0, 0, ActionReport(), incremental, len(fresh),
-                         replay=back_dated)
-    if not back_dated:
-        conditions = _conditions(settings, as_of, cards, measured, segments, profiles,
-                                 category_shares(spend_by_supplier(last_year),
-                                                 {s: p.category for s, p in profiles.items()}))
-        raised, cleared = _signal_changes(connection, settings, conditions, now)
-        report.raised, report.cleared = len(raised), len(cleared)
-        report.signals = [f"raised {s.dedupe_key}" for s in raised] + [f"cleared {s.dedupe_key}" for s in cleared]
-        report.actions = run_actions(connection, settings, as_of, now, cards, open_signals(connection), profiles)
+    actions = actions_due(connection, first_day(months[0]), as_of)
+    spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
+    run = Run(settings, as_of, now, periods, months, targets(periods, scoring.windows, history), profiles, actions,
+              segments_of(spend, profiles, settings.segmentation), category_shares(supplier_spend(spend), {s: p.category for s, p in profiles.items()}),
+              touched if incremental else None, back_dated)
+    del spend
+    if not incremental:
+        save_tallies(connection, {}, None)
+    suppliers = sorted(set(supplier_ids(connection)) | {action.supplier_id for action in actions} | set(profiles)
+                       | set(touched) | tallied_suppliers(connection) | signalled_suppliers(connection)
+                       | {plan.supplier_id for plan in find_actions(connection, active=True)})
+    report = ScoreReport(0, [], 0, 0, 0, ActionReport(), incremental, 0, replay=back_dated)
+    peers, raised, cleared = PeerTable(), [], []
+    size = scoring.batch_suppliers
+    for first in range(0, len(suppliers), size):
+        batch = suppliers[first:first + size]
+        _score_batch(connection, run, batch, report, peers, (raised, cleared))
+    report.benchmarks = publish_benchmarks(connection, settings.broker, peers, periods, as_of, now)
+    report.changed.sort(key=lambda card: (card.period, card.window_months, card.supplier_id))
+    report.signals = raised + cleared
     clear_dirty(connection, marks)
     save_basis(connection, as_of, basis_hash(settings), now)
-    report.events = dict(Counter({"scorecard.published.v1": len(changed), "benchmark.published.v1": len(benchmarks),
-                                  "risk.raised.v1": report.raised,
+    report.events = dict(Counter({"scorecard.published.v1": len(report.changed),
+                                  "benchmark.published.v1": report.benchmarks, "risk.raised.v1": report.raised,
                                   "risk.cleared.v1": report.cleared}) + Counter(report.actions.events))
     return report
 
 
-def _benchmark_changes(connection: Connection, cards: list[Scorecard], changed: list[Scorecard], periods: list[str],
-                       as_of: date, now: datetime) -> list[Benchmark]:
-    """Benchmarks are taken again only over the slices (period, window) where a card changed or a group's
-    size is not the size last published (a card gone, or nothing published yet): elsewhere nothing moved."""
-    current, published = group_sizes(cards), published_sizes(connection, periods)
-    resized = [key for key in current.keys() | published.keys() if current.get(key, 0) != published.get(key, 0)]
-    slices = {(card.period, card.window_months) for card in changed} | {(period, months)
-                                                                         for _, _, period, months in resized}
-    found = peer_benchmarks([card for card in cards if (card.period, card.window_months) in slices])
-    return save_benchmarks(connection, found, slices, as_of, now)
+@dataclass(frozen=True)
+class Run:
+    """What every batch of suppliers in a run shares: the settings, dates, and the few figures per supplier
+    that need the whole population (segments and category shares of spend)."""
+
+    settings: Settings
+    as_of: date
+    now: datetime
+    periods: list[str]
+    months: list[str]  # the periods with their history (velocity, control charts)
+    wanted: Targets
+    profiles: dict[str, SupplierProfile]
+    actions: list[ActionDue]
+    segments: dict[str, Segment]
+    shares: dict[str, float]
+    touched: Touched | None  # incremental: the supplier-months to tally again; None: all of them
+    back_dated: bool
 
 
-def _tally(connection: Connection, settings: Settings, as_of: date, ordered: list[OrderedItem], months: list[str],
-           touched: Touched | None = None) -> Tallies:
-    """Tally `months` from what is stored: every supplier's, or only the `touched` supplier-months; the
-    histories are read `scoring.batch_suppliers` suppliers at a time."""
-    start = first_day(months[0])
-    actions = actions_due(connection, start, as_of)
-    if touched is not None and len(touched) <= READ_BY_SUPPLIER_UP_TO:
+def _score_batch(connection: Connection, run: Run, batch: list[str], report: ScoreReport, peers: PeerTable,
+                 signals: tuple[list[str], list[str]]) -> None:
+    """Tally, measure, build, store and publish the cards of a batch of suppliers, then judge their risks
+    and plans: a supplier's events keep the order a run over everyone gives them."""
+    settings = run.settings
+    tallies = _batch_tallies(connection, run, batch, report)
+    measured = measure_windows(tallies, run.wanted)
+    del tallies
+    cards = build_scorecards(measured, run.periods, run.as_of, settings.scoring, run.segments, run.profiles)
+    changed = save_scorecards(connection, cards, run.now)
+    enqueue_many(connection, settings.broker, [("scorecard.published.v1", card.supplier_id, card) for card in changed],
+                 run.now)
+    peers.add(cards, changed)
+    report.scorecards += len(cards)
+    report.changed += [CardChange.of(card) for card in changed]
+    if run.back_dated:
+        return
+    conditions = _conditions(settings, run.as_of, cards, measured, run.segments, run.profiles, run.shares, set(batch))
+    raised, cleared = _signal_changes(connection, settings, conditions, run.now, batch)
+    report.raised, report.cleared = report.raised + len(raised), report.cleared + len(cleared)
+    signals[0].extend(f"raised {s.dedupe_key}" for s in raised)
+    signals[1].extend(f"cleared {s.dedupe_key}" for s in cleared)
+    report.actions.absorb(run_actions(connection, settings, run.as_of, run.now, cards,
+                                      open_signals(connection, suppliers=batch), run.profiles, set(batch)))
+
+
+def _batch_tallies(connection: Connection, run: Run, batch: list[str], report: ScoreReport) -> Tallies:
+    """The batch's tallies: all made afresh, or, in an incremental run, the touched supplier-months made
+    afresh (read within their months when few) and the others as stored."""
+    months = run.months
+    ordered_from = months_before(first_day(months[0]), 12)
+    if run.touched is None:
+        fresh = _tally_batch(connection, run, ordered_from, months, set(batch), None, None)
+        save_tallies(connection, fresh, set())
+        report.tallied += len(fresh)
+        return fresh
+    touched = {supplier: run.touched[supplier] for supplier in batch if supplier in run.touched}
+    changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
+    fresh = {}
+    if changed_months:
         spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
-        if sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO:
-            return _tally_batch(connection, settings, as_of, (ordered, actions), months, set(touched), spans, touched)
-        suppliers = sorted(touched)
-    else:
-        suppliers = sorted(set(supplier_ids(connection)) | {action.supplier_id for action in actions})
-    tallies: Tallies = {}
-    size = settings.scoring.batch_suppliers
-    for first in range(0, len(suppliers), size):
-        batch = set(suppliers[first:first + size])
-        tallies.update(_tally_batch(connection, settings, as_of, (ordered, actions), months, batch, None, touched))
-    return tallies
+        fresh = _tally_batch(connection, run, ordered_from, changed_months, set(touched),
+                             spans if sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO else None, touched)
+    save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items() for p in (chosen or months)})
+    report.tallied += len(fresh)
+    return load_tallies(connection, batch)
 
 
-def _tally_batch(connection: Connection, settings: Settings, as_of: date,
-                 known: tuple[list[OrderedItem], list[ActionDue]], months: list[str], suppliers: set[str],
+def _tally_batch(connection: Connection, run: Run, ordered_from: date, months: list[str], suppliers: set[str],
                  spans: dict | None, touched: Touched | None) -> Tallies:
-    """The tallies of some suppliers: their histories read (within `spans`, when given), their ordered items
-    and actions taken from `known`."""
-    ordered, actions = known
+    """The tallies of `months` of some suppliers: their histories read (within `spans`, when given), their
+    items ordered since `ordered_from` (price baselines reach 12 months back) and their actions due."""
+    settings, as_of = run.settings, run.as_of
     tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
-                           [i for i in ordered if i.supplier_id in suppliers],
-                           [a for a in actions if a.supplier_id in suppliers],
+                           ordered_items(connection, ordered_from, as_of, suppliers=suppliers),
+                           [a for a in run.actions if a.supplier_id in suppliers],
                            months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
     for anomaly in tallied.anomalies:
         log.warning("goods movement applied only in part", extra={
@@ -257,12 +304,13 @@ def _tally_batch(connection: Connection, settings: Settings, as_of: date,
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,
-                profiles: dict, shares: dict[str, float]) -> list[Condition]:
+                profiles: dict, shares: dict[str, float], batch: set[str]) -> list[Condition]:
+    """The risk conditions of the suppliers in `batch` (`cards` and `measured` theirs)."""
     period = evaluation_period(as_of)
     monthly = {card.supplier_id: card for card in cards if card.period == period and card.window_months == 1}
     chart = window_periods(period, settings.risks.pchart_months)
     found = []
-    for supplier in sorted(set(monthly) | set(segments) | set(profiles)):
+    for supplier in sorted((set(monthly) | set(segments) | set(profiles)) & batch):
         card, segment = monthly.get(supplier), segments.get(supplier)
         scales = supplier_scales(settings.scoring, segment)
         months = [(p, m.on_time_lines, m.judged_lines) for p in chart if (m := measured.get((supplier, p, 1)))]
@@ -273,9 +321,9 @@ def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measure
     return found
 
 
-def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition],
-                    now: datetime) -> tuple[list[RiskSignal], list[RiskSignal]]:
-    raised, cleared = reconcile_signals(connection, conditions, now)
+def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition], now: datetime,
+                    batch: list[str]) -> tuple[list[RiskSignal], list[RiskSignal]]:
+    raised, cleared = reconcile_signals(connection, conditions, now, batch)
     enqueue_many(connection, settings.broker, [("risk.raised.v1", s.supplier_id, s) for s in raised]
                  + [("risk.cleared.v1", s.supplier_id, s) for s in cleared], now)
     return raised, cleared

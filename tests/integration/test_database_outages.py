@@ -65,7 +65,7 @@ def test_a_frozen_link_fails_within_the_bound_frees_its_locks_and_the_next_cycle
     proxy.restore()
     store_cycle(through)
     report = score(through, load_settings(), date(2026, 6, 30), NOW)
-    assert report.cards
+    assert report.scorecards
 
 
 def test_a_statement_running_past_its_timeout_is_cancelled_by_the_server(tmp_path):

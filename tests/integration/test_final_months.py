@@ -50,7 +50,7 @@ SETTINGS = load_settings(scoring={"months": 3})
 
 def test_a_month_is_provisional_while_it_runs_and_final_from_its_last_day(stored):
     running = score(stored, SETTINGS, MID_JUNE, at(MID_JUNE))
-    statuses = {(c.period, c.window_months, c.status) for c in running.cards}
+    statuses = {(c.period, c.window_months, c.status) for c in running.changed}  # the first run: every card
     assert {("2026-06", 1, "provisional"), ("2026-06", 3, "provisional"), ("2026-05", 1, "final"),
             ("2026-04", 1, "final")} <= statuses
     assert not {s for p, _, s in statuses if p < "2026-06"} - {"final"}
@@ -73,7 +73,7 @@ def test_a_back_dated_run_is_refused_without_replay_and_changes_nothing(stored):
     assert snapshot(stored) == before
     tried = score(stored, SETTINGS, MID_JUNE, at(JUNE_END), dry_run=True)
     assert tried.replay and tried.dry_run and tried.changed and snapshot(stored) == before
-    assert tried.events == {"scorecard.published.v1": len(tried.changed), "benchmark.published.v1": len(tried.benchmarks)}
+    assert tried.events == {"scorecard.published.v1": len(tried.changed), "benchmark.published.v1": tried.benchmarks}
 
 
 def test_a_replay_restates_the_cards_and_leaves_signals_and_plans_alone(stored):
@@ -92,7 +92,7 @@ def test_a_replay_restates_the_cards_and_leaves_signals_and_plans_alone(stored):
         assert {c.status for c in june} == {"provisional"} and {c.as_of for c in june} == {MID_JUNE}
     again = score(stored, settings, JUNE_END, at(JUNE_END))  # the newest day is not a replay
     assert not again.replay and {c.status for c in again.changed if c.period == "2026-06"} == {"final"}
-    assert len(again.cards) == len(current.cards)
+    assert again.scorecards == current.scorecards
 
 
 def test_a_dry_run_shows_what_the_run_would_do_and_writes_nothing(stored):
@@ -101,7 +101,7 @@ def test_a_dry_run_shows_what_the_run_would_do_and_writes_nothing(stored):
     tried = score(stored, SETTINGS, JUNE_END, at(JUNE_END), dry_run=True)
     assert snapshot(stored) == before and not tried.replay
     done = score(stored, SETTINGS, JUNE_END, at(JUNE_END))
-    assert [c.model_dump() for c in tried.changed] == [c.model_dump() for c in done.changed]
+    assert tried.changed == done.changed
     assert (tried.signals, tried.events) == (done.signals, done.events)
     assert [step.split(":", 1)[1] for step in tried.actions.steps] == \
         [step.split(":", 1)[1] for step in done.actions.steps]  # plan ids differ: the dry run's were rolled back
@@ -143,7 +143,7 @@ def test_history_older_than_the_scored_months_is_kept_as_last_scored(stored):
     wider = score(stored, SETTINGS, JUNE_END, at(JUNE_END), dry_run=True)
     assert any(c.period == "2026-04" and c.supplier_id == receipt_supplier(orders, receipt) for c in wider.changed)
     later = score(stored, two, JUNE_END, at(JUNE_END))
-    assert {c.period for c in later.cards} == {"2026-05", "2026-06"}
+    assert {c.period for c in later.changed} == {"2026-05", "2026-06"}
     with stored.connect() as connection:
         assert load_scorecards(connection, "2026-04") == april
 

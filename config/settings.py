@@ -310,8 +310,9 @@ class ScoringSettings(StrictModel):
     months: int = Field(12, ge=1, le=60)
     windows: list[int] = Field(default_factory=lambda: [1, 3, 12], description="Scorecard windows in months.")
     velocity_months: int = Field(6, ge=2, le=24)
-    batch_suppliers: int = Field(500, ge=1, description=(
-        "Suppliers whose history is read and tallied at a time: memory stays flat as suppliers grow."))
+    batch_suppliers: int = Field(250, ge=1, description=(
+        "Suppliers scored at a time (histories read and tallied, cards built, stored and published, signals "
+        "and plans judged): memory stays flat as suppliers grow; a batch of 250 takes about 180 MB."))
 
     @field_validator("segment_weights")
     @classmethod

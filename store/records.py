@@ -22,6 +22,9 @@ from store.measurements import mark_dirty
 from store.upsert import insert_rows, upsert
 
 
+STREAMED_ROWS = 5000  # rows fetched at a time where a read is streamed: the driver never holds the whole result
+
+
 def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
     """SQLite hands instants back naive; every instant srm-bridge stores is UTC."""
     return value.replace(tzinfo=timezone.utc) if value is not None and value.tzinfo is None else value
@@ -219,12 +222,12 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
         movement_rows = movement_rows.where(gm.po_id.in_(select(po.po_id).where(po.vendor_id.in_(chosen))))
     heads: dict[tuple[str, str], tuple[str, date]] = {}
     lines: dict[tuple[str, str], list[LineOrder]] = defaultdict(list)
-    for row in connection.execute(line_rows):
+    for row in connection.execute(line_rows.execution_options(yield_per=STREAMED_ROWS)):
         key = (row.po_id, row.item_id)
         heads[key] = (row.vendor_id, row.order_date)
         lines[key].append(LineOrder(row.line_id, row.due_date, row.quantity))
     movements: dict[tuple[str, str], list[Movement]] = defaultdict(list)
-    for row in connection.execute(movement_rows):
+    for row in connection.execute(movement_rows.execution_options(yield_per=STREAMED_ROWS)):
         reverses = (row.reverses_document, row.reverses_year, row.reverses_line) if row.reverses_document else None
         movements[(row.po_id, row.item_id)].append(Movement(
             (row.document, row.year, row.line), row.movement_type, row.posting_date, row.quantity,
@@ -272,7 +275,7 @@ def ordered_since(connection: Connection, after: date, as_of: date) -> Iterator[
         select(po.vendor_id, pi.po_id, pi.item_id, pi.material, po.order_date, pi.quantity, pi.net_price,
                pi.price_unit)
         .join(purchase_orders, po.po_id == pi.po_id).where(po.order_date > after, po.order_date <= as_of)
-        .execution_options(yield_per=5000))
+        .execution_options(yield_per=STREAMED_ROWS))
     for row in rows:
         yield OrderedItem(*row)
 

@@ -138,21 +138,34 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
 def _movement_months(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, str]]:
     """(supplier, month) these stored movements feed: their posting months and the due months of every line
     of their PO items (receipts are allocated across an item's lines). A movement whose PO is not stored
-    yet feeds nothing; storing the PO marks it."""
+    yet feeds nothing; storing the PO marks it.
+
+    Looked up by document number, the key's leading column, and narrowed to the exact keys here: PostgreSQL
+    plans a row-value IN list of a page's keys as hundreds of ORs, which cost more to plan than to run."""
     if not keys:
         return set()
     gm = goods_movements.c
     rows = connection.execute(
-        select(purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
+        select(gm.document, gm.year, gm.line, purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
         .join(purchase_orders, purchase_orders.c.po_id == gm.po_id)
         .outerjoin(schedule_lines, (schedule_lines.c.po_id == gm.po_id) & (schedule_lines.c.item_id == gm.item_id))
-        .where(tuple_(gm.document, gm.year, gm.line).in_(keys)))
+        .where(gm.document.in_({document for document, _, _ in keys})))
     months = set()
-    for vendor, posted, due in rows:
+    for document, year, line, vendor, posted, due in rows:
+        if (document, year, line) not in keys:
+            continue
         months.add((vendor, period_of(posted)))
         if due is not None:
             months.add((vendor, period_of(due)))
     return months
+
+
+def _stored_movements(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+    """Which of these material document lines are stored."""
+    gm = goods_movements.c
+    rows = connection.execute(select(gm.document, gm.year, gm.line)
+                              .where(gm.document.in_({document for document, _, _ in keys})))
+    return {tuple(row) for row in rows} & keys
 
 
 def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
@@ -160,9 +173,7 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
     wanted -= {(m.document, m.year, m.line) for m in movements}
     if not wanted:
         return []
-    key = tuple_(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line)
-    stored = {tuple(row) for row in connection.execute(
-        select(goods_movements.c.document, goods_movements.c.year, goods_movements.c.line).where(key.in_(wanted)))}
+    stored = _stored_movements(connection, wanted)
     return [Rejected(key=m.key, reason=f"reverses {r.document}/{r.year}/{r.line}, which is not stored "
                                        "(pull the original document first)", raw=m.model_dump_json(), waits=True)
             for m in movements if (r := m.reverses) and (r.document, r.year, r.line) in wanted - stored]

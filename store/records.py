@@ -18,6 +18,7 @@ from store.tables import (
     schedule_lines,
     supplier_accounts,
 )
+from store.lookup import among
 from store.measurements import mark_dirty
 from store.upsert import insert_rows, upsert
 
@@ -47,7 +48,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
          "changed_at": o.changed_at.astimezone(timezone.utc)} for o in orders], ["po_id"])
     for table in (confirmations, schedule_lines, po_items):
-        connection.execute(delete(table).where(table.c.po_id.in_(ids)))
+        connection.execute(delete(table).where(among(connection, table.c.po_id, ids)))
     items, lines, confs = [], [], []
     for order in orders:
         for item in order.items:
@@ -77,7 +78,7 @@ def _confirmations_first_seen(connection: Connection, po_ids: list[str]) -> dict
     """When each stored confirmation of these orders was first seen: kept when its order is stored again."""
     c = confirmations.c
     rows = connection.execute(select(c.po_id, c.item_id, c.confirmation_id, c.seq, c.first_seen_on)
-                              .where(c.po_id.in_(po_ids)))
+                              .where(among(connection, c.po_id, po_ids)))
     return {(po_id, item_id, _confirmation_key(confirmation_id, seq)): seen
             for po_id, item_id, confirmation_id, seq, seen in rows}
 
@@ -96,12 +97,13 @@ def _order_footprint(connection: Connection, po_ids: list[str]) -> Footprint:
     heads = connection.execute(
         select(po.vendor_id, po.order_date, po.po_id, po_items.c.item_id, po_items.c.material,
                po_items.c.net_price, po_items.c.price_unit)
-        .outerjoin(po_items, po_items.c.po_id == po.po_id).where(po.po_id.in_(po_ids))).all()
+        .outerjoin(po_items, po_items.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))).all()
     dated = connection.execute(
         select(po.vendor_id, schedule_lines.c.due_date).join(schedule_lines, schedule_lines.c.po_id == po.po_id)
-        .where(po.po_id.in_(po_ids))
+        .where(among(connection, po.po_id, po_ids))
         .union(select(po.vendor_id, goods_movements.c.posting_date)
-               .join(goods_movements, goods_movements.c.po_id == po.po_id).where(po.po_id.in_(po_ids)))).all()
+               .join(goods_movements, goods_movements.c.po_id == po.po_id)
+               .where(among(connection, po.po_id, po_ids)))).all()
     months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day)) for vendor, day in dated}
     prices = {tuple(row) for row in heads if row.item_id is not None}
     return Footprint(months, prices)
@@ -149,7 +151,7 @@ def _movement_months(connection: Connection, keys: set[tuple[str, int, int]]) ->
         select(gm.document, gm.year, gm.line, purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
         .join(purchase_orders, purchase_orders.c.po_id == gm.po_id)
         .outerjoin(schedule_lines, (schedule_lines.c.po_id == gm.po_id) & (schedule_lines.c.item_id == gm.item_id))
-        .where(gm.document.in_({document for document, _, _ in keys})))
+        .where(among(connection, gm.document, {document for document, _, _ in keys})))
     months = set()
     for document, year, line, vendor, posted, due in rows:
         if (document, year, line) not in keys:
@@ -164,7 +166,7 @@ def _stored_movements(connection: Connection, keys: set[tuple[str, int, int]]) -
     """Which of these material document lines are stored."""
     gm = goods_movements.c
     rows = connection.execute(select(gm.document, gm.year, gm.line)
-                              .where(gm.document.in_({document for document, _, _ in keys})))
+                              .where(among(connection, gm.document, {document for document, _, _ in keys})))
     return {tuple(row) for row in rows} & keys
 
 

@@ -25,6 +25,7 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?"
                       r"(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SPACE = re.compile(r"\s")  # the characters `str.isspace` names: both test Python's own Unicode table
 
 
 def normalize_vendor_id(raw: str) -> str:
@@ -111,7 +112,7 @@ def _no_controls(value: str) -> str:
 
 
 def _no_spaces(value: str) -> str:
-    if not value.isprintable() or any(c.isspace() for c in value):
+    if not value.isprintable() or _SPACE.search(value):
         raise ValueError(f"{value!r} contains spaces or unprintable characters")
     return value
 

@@ -111,7 +111,8 @@ def _order_footprint(connection: Connection, po_ids: list[str]) -> Footprint:
 
 def _baseline_reach(prices: set[tuple]) -> set[tuple[str, str]]:
     """The months whose items may take one of these as their price baseline: the twelve after each order."""
-    return {(vendor, shift_period(period_of(day), ahead)) for vendor, day, *_ in prices for ahead in range(1, 13)}
+    ordered = {(vendor, period_of(day)) for vendor, day, *_ in prices}
+    return {(vendor, shift_period(period, ahead)) for vendor, period in ordered for ahead in range(1, 13)}
 
 
 def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:

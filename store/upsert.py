@@ -8,6 +8,7 @@ statement would. Small batches, and every batch on SQLite (in-process, where a s
 costs little), go row by row.
 """
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Iterator, Sequence
 
 import psycopg
@@ -86,7 +87,8 @@ def _copy_upsert(connection: Connection, table: Table, rows: Sequence[dict], key
     with _as_statement_errors(prepare):
         raw.execute(prepare)
         raw.execute(f"TRUNCATE {staging}")
-    _copy(connection, table, staging, list({tuple(row[key] for key in keys): row for row in rows}.values()))
+    key = itemgetter(*keys)
+    _copy(connection, table, staging, list({key(row): row for row in rows}.values()))
     statement = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM {staging} ON CONFLICT ({conflict}) {action}'
     with _as_statement_errors(statement):
         raw.execute(statement)

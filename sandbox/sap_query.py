@@ -112,7 +112,8 @@ class Index:
             else:
                 start = bisect.bisect_right(self.id_keys, after)
         hits = []
-        for key, _, obj in rows[start:]:
+        for position in range(start, len(rows)):  # not a slice: that would copy the rest of the index per page
+            key, _, obj = rows[position]
             if keep(obj):
                 if limit is not None and len(hits) == limit:
                     return hits, True

@@ -21,9 +21,9 @@ from sandbox.sap_query import instant
 
 
 def sub(parent: etree._Element, tag: str, text: object = None, **attrs: str | None) -> etree._Element:
-    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None} if attrs else None)
     if text is not None:
-        element.text = str(text)
+        element.text = text if type(text) is str else str(text)
     return element
 
 
@@ -47,8 +47,17 @@ def last_change(po: dict, now: datetime | None = None) -> datetime:
 class Renderer:
     def __init__(self, zone_code: str, zone: str) -> None:
         self.zone_code, self.zone = zone_code, ZoneInfo(zone)
+        self._midnights: dict[str, str] = {}  # a dataset's due dates repeat: each converted once
 
     def _midnight_utc(self, day: str) -> str:
+        if type(day) is not str:
+            return self._convert_midnight(day)
+        known = self._midnights.get(day)
+        if known is None:
+            known = self._midnights[day] = self._convert_midnight(day)
+        return known
+
+    def _convert_midnight(self, day: str) -> str:
         try:
             local = datetime.combine(date.fromisoformat(day), time(0), self.zone)
         except (TypeError, ValueError):

@@ -117,16 +117,18 @@ def _no_spaces(value: str) -> str:
     return value
 
 
+# Constraints before a BeforeValidator: pydantic then checks them in its compiled core (the text check still runs
+# first), instead of in Python after it.
 VendorId = Annotated[str, AfterValidator(normalize_vendor_id)]
 Day = Annotated[date, BeforeValidator(calendar_day), AfterValidator(_in_years)]
 Instant = Annotated[datetime, BeforeValidator(instant_text), AfterValidator(_instant)]
-Quantity = Annotated[Decimal, BeforeValidator(decimal_text), Field(ge=0, max_digits=18, decimal_places=3)]
-PositiveQuantity = Annotated[Decimal, BeforeValidator(decimal_text), Field(gt=0, max_digits=18, decimal_places=3)]
-Price = Annotated[Decimal, BeforeValidator(decimal_text), Field(ge=0, max_digits=18, decimal_places=6)]
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=3), BeforeValidator(decimal_text)]
+PositiveQuantity = Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=3), BeforeValidator(decimal_text)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=6), BeforeValidator(decimal_text)]
 Code = Annotated[str, Field(min_length=1, max_length=10), AfterValidator(_no_spaces)]
 DocumentId = Annotated[str, Field(min_length=1, max_length=20), AfterValidator(_no_spaces)]
-Year = Annotated[int, BeforeValidator(integer_text), Field(ge=FIRST_YEAR, le=LAST_YEAR)]
-LineNumber = Annotated[int, BeforeValidator(integer_text), Field(ge=1, le=999_999)]
+Year = Annotated[int, Field(ge=FIRST_YEAR, le=LAST_YEAR), BeforeValidator(integer_text)]
+LineNumber = Annotated[int, Field(ge=1, le=999_999), BeforeValidator(integer_text)]
 SalesforceId = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{15}(?:[0-9A-Za-z]{3})?$")]
 
 
@@ -175,7 +177,7 @@ class PurchaseOrderItem(Record):
     quantity: PositiveQuantity
     unit: Annotated[Code, Field(max_length=6)]
     net_price: Price
-    price_unit: Annotated[int, BeforeValidator(integer_text), Field(ge=1, le=1_000_000)] = 1
+    price_unit: Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(integer_text)] = 1
     schedule_lines: tuple[ScheduleLine, ...]
     confirmations: tuple[Confirmation, ...] = ()
 

@@ -1,0 +1,197 @@
+"""Scoring a batch of suppliers: read, tally, measure, build, store and publish their cards, judge their
+risks and plans. A run goes through its suppliers a batch at a time, so its memory does not grow with them;
+what needs every supplier (segments, category shares) is worked out before the first batch and shared."""
+import logging
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Iterable, NamedTuple
+
+from sqlalchemy import Connection
+
+from config import Settings
+from domain.deliveries import ActionDue
+from domain.periods import shift_period
+from domain.risks import RiskSignal
+from domain.scorecards import Scorecard
+from domain.suppliers import SupplierProfile
+from mapping.kpis import DeliveryWindow, months_before
+from mapping.risks import Condition, supplier_conditions
+from mapping.scorecards import (
+    Tallies,
+    Targets,
+    build_scorecards,
+    evaluation_period,
+    measure_windows,
+    supplier_scales,
+    tally_months,
+    window_periods,
+)
+from mapping.segments import Segment
+from store.measurements import Touched, load_tallies, save_tallies
+from store.records import item_histories, ordered_items
+from store.risks import open_signals, reconcile_signals
+from store.scorecards import save_scorecards
+from sync.actions import ActionReport, run_actions
+from sync.envelope import enqueue_many
+from sync.peers import PeerTable
+
+log = logging.getLogger("srm_bridge.sync.scoring")  # the name operators filter scoring's warnings by
+
+# An incremental run reads the items of a batch's touched supplier-months; with more date ranges than this
+# it reads the touched suppliers whole (one condition per range is more than a planner handles well).
+READ_BY_MONTH_UP_TO = 200
+
+def delivery_window(settings: Settings) -> DeliveryWindow:
+    d = settings.delivery
+    return DeliveryWindow(d.early_days, d.late_days, d.qty_tolerance_pct, d.over_tolerance_pct)
+
+
+def first_day(period: str) -> date:
+    return date.fromisoformat(f"{period}-01")
+
+
+def month_spans(months: Iterable[str]) -> list[tuple[date, date]]:
+    """Date ranges covering the months, consecutive months in one range."""
+    spans: list[tuple[date, date]] = []
+    for period in sorted(months):
+        first, after = first_day(period), first_day(shift_period(period, 1))
+        if spans and spans[-1][1] + timedelta(days=1) == first:
+            spans[-1] = (spans[-1][0], after - timedelta(days=1))
+        else:
+            spans.append((first, after - timedelta(days=1)))
+    return spans
+
+
+class CardChange(NamedTuple):
+    """What a report says of a card that changed: the cards themselves are stored and published, not kept."""
+
+    supplier_id: str
+    period: str
+    window_months: int
+    status: str
+    score: float | None
+    grade: str | None
+
+    @classmethod
+    def of(cls, card: Scorecard) -> "CardChange":
+        return cls(sys.intern(card.supplier_id), sys.intern(card.period), card.window_months, sys.intern(card.status),
+                   card.score, card.grade and sys.intern(card.grade))
+
+
+@dataclass(frozen=True)
+class Run:
+    """What every batch of suppliers in a run shares: the settings, dates, and the few figures per supplier
+    that need the whole population (segments and category shares of spend)."""
+
+    settings: Settings
+    as_of: date
+    now: datetime
+    periods: list[str]
+    months: list[str]  # the periods with their history (velocity, control charts)
+    wanted: Targets
+    profiles: dict[str, SupplierProfile]
+    actions: list[ActionDue]
+    segments: dict[str, Segment]
+    shares: dict[str, float]
+    touched: Touched | None  # incremental: the supplier-months to tally again; None: all of them
+    back_dated: bool
+
+
+@dataclass
+class Batch:
+    """What scoring a batch of suppliers did."""
+
+    scorecards: int = 0
+    changed: list[CardChange] = field(default_factory=list)
+    tallied: int = 0
+    raised: list[RiskSignal] = field(default_factory=list)
+    cleared: list[RiskSignal] = field(default_factory=list)
+    actions: ActionReport = field(default_factory=ActionReport)
+
+
+def score_batch(connection: Connection, run: Run, batch: list[str], peers: PeerTable) -> Batch:
+    """Tally, measure, build, store and publish the cards of a batch of suppliers, then judge their risks
+    and plans: each supplier's events come in the order a run over everyone gives them. `peers` takes
+    the cards' numbers for the benchmarks taken after the last batch."""
+    settings, done = run.settings, Batch()
+    tallies = _batch_tallies(connection, run, batch, done)
+    measured = measure_windows(tallies, run.wanted)
+    cards = build_scorecards(measured, run.periods, run.as_of, settings.scoring, run.segments, run.profiles)
+    changed = save_scorecards(connection, cards, run.now)
+    enqueue_many(connection, settings.broker, [("scorecard.published.v1", card.supplier_id, card) for card in changed],
+                 run.now)
+    peers.add(cards, changed)
+    done.scorecards, done.changed = len(cards), [CardChange.of(card) for card in changed]
+    if not run.back_dated:
+        conditions = _conditions(settings, run.as_of, cards, measured, run.segments, run.profiles, run.shares,
+                                 set(batch))
+        done.raised, done.cleared = _signal_changes(connection, settings, conditions, run.now, batch)
+        done.actions = run_actions(connection, settings, run.as_of, run.now, cards,
+                                   open_signals(connection, suppliers=batch), run.profiles, set(batch))
+    return done
+
+
+def _batch_tallies(connection: Connection, run: Run, batch: list[str], done: Batch) -> Tallies:
+    """The batch's tallies: all made afresh, or, in an incremental run, the touched supplier-months made
+    afresh (read within their months when few) and the others as stored."""
+    months = run.months
+    ordered_from = months_before(first_day(months[0]), 12)
+    if run.touched is None:
+        fresh = _tally_batch(connection, run, ordered_from, months, set(batch), None, None)
+        save_tallies(connection, fresh, set())
+        done.tallied = len(fresh)
+        return fresh
+    touched = {supplier: run.touched[supplier] for supplier in batch if supplier in run.touched}
+    changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
+    fresh = {}
+    if changed_months:
+        spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
+        fresh = _tally_batch(connection, run, ordered_from, changed_months, set(touched),
+                             spans if sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO else None, touched)
+    save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items() for p in (chosen or months)})
+    done.tallied = len(fresh)
+    return load_tallies(connection, batch)
+
+
+def _tally_batch(connection: Connection, run: Run, ordered_from: date, months: list[str], suppliers: set[str],
+                 spans: dict | None, touched: Touched | None) -> Tallies:
+    """The tallies of `months` of some suppliers: their histories read (within `spans`, when given), their
+    items ordered since `ordered_from` (price baselines reach 12 months back) and their actions due."""
+    settings, as_of = run.settings, run.as_of
+    tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
+                           ordered_items(connection, ordered_from, as_of, suppliers=suppliers),
+                           [a for a in run.actions if a.supplier_id in suppliers],
+                           months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
+    for anomaly in tallied.anomalies:
+        log.warning("goods movement applied only in part", extra={
+            "document": "/".join(map(str, anomaly.document)), "movement_type": anomaly.movement_type,
+            "po": anomaly.po_id, "item": anomaly.item_id, "quantity_without_effect": str(anomaly.quantity),
+            "reason": anomaly.reason})
+    return tallied.tallies
+
+
+def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,
+                profiles: dict, shares: dict[str, float], batch: set[str]) -> list[Condition]:
+    """The risk conditions of the suppliers in `batch` (`cards` and `measured` theirs)."""
+    period = evaluation_period(as_of)
+    monthly = {card.supplier_id: card for card in cards if card.period == period and card.window_months == 1}
+    chart = window_periods(period, settings.risks.pchart_months)
+    found = []
+    for supplier in sorted((set(monthly) | set(segments) | set(profiles)) & batch):
+        card, segment = monthly.get(supplier), segments.get(supplier)
+        scales = supplier_scales(settings.scoring, segment)
+        months = [(p, m.on_time_lines, m.judged_lines) for p in chart if (m := measured.get((supplier, p, 1)))]
+        found += supplier_conditions(
+            supplier, period, card.kpis.present() if card else {}, {k: s.weight for k, s in scales.items()},
+            card.velocity_points_per_month if card else None, months, scales, segment, shares.get(supplier),
+            profiles.get(supplier), settings.risks)
+    return found
+
+
+def _signal_changes(connection: Connection, settings: Settings, conditions: list[Condition], now: datetime,
+                    batch: list[str]) -> tuple[list[RiskSignal], list[RiskSignal]]:
+    raised, cleared = reconcile_signals(connection, conditions, now, batch)
+    enqueue_many(connection, settings.broker, [("risk.raised.v1", s.supplier_id, s) for s in raised]
+                 + [("risk.cleared.v1", s.supplier_id, s) for s in cleared], now)
+    return raised, cleared

@@ -226,6 +226,10 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
         posted_items = posted_items.join(orders, orders.c.po_id == gm.po_id) \
             .where(_within(spans, orders.c.vendor_id, gm.posting_date))
         suppliers = list(spans)
+    elif suppliers is not None:  # the suppliers' orders only: a batch does not look at everyone's items
+        suppliers = list(suppliers)
+        theirs = select(po.po_id).where(po.vendor_id.in_(suppliers))
+        due_items, posted_items = due_items.where(sl.po_id.in_(theirs)), posted_items.where(gm.po_id.in_(theirs))
     wanted_items = due_items.union(posted_items)
     line_rows = line_rows.where(tuple_(sl.po_id, sl.item_id).in_(wanted_items))
     movement_rows = select(goods_movements).where(tuple_(gm.po_id, gm.item_id).in_(wanted_items),
@@ -264,10 +268,13 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date, suppl
 
     A confirmation counts from the date SAP sent for it, else from the day srm-bridge first saw it.
     """
+    suppliers = None if suppliers is None else list(suppliers)
     c = confirmations.c
     first_confirmation = (select(c.po_id, c.item_id,
                                  func.min(func.coalesce(c.confirmed_on, c.first_seen_on)).label("first_confirmed_on"),
                                  func.min(c.confirmed_on).label("first_sap_date"))
+                          .where(c.po_id.in_(select(purchase_orders.c.po_id).where(
+                              purchase_orders.c.vendor_id.in_(suppliers))) if suppliers is not None else true())
                           .group_by(c.po_id, c.item_id).subquery())
     rows = connection.execute(
         select(purchase_orders.c.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material,
@@ -278,7 +285,7 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date, suppl
                    & (first_confirmation.c.item_id == po_items.c.item_id))
         .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of,
                purchase_orders.c.vendor_id == supplier_id if supplier_id else true(),
-               purchase_orders.c.vendor_id.in_(list(suppliers)) if suppliers is not None else true()))
+               purchase_orders.c.vendor_id.in_(suppliers) if suppliers is not None else true()))
     return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
 
 

@@ -10,7 +10,11 @@ exchange and queue, dropped at the end. The service process keeps what it would 
 (parsed WSDLs, the Salesforce session); its peak RSS is reset before each stage to what it holds then,
 so a later stage's figure includes what the process kept from the ones before (Python keeps freed memory).
 The mark is reset again before each phase, so the `_sync`, `_score` and `_publish` rows carry their own
-phase's peak (which shows the phase that sets the stage's), the stage row the highest of the three. Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL are set.
+phase's peak (which shows the phase that sets the stage's), the stage row the highest of the three.
+Before all that, a full run of SRM_BRIDGE_BENCH_SMALLER_SUPPLIERS (default 1,000) in a service process of
+its own gives the peak RSS that `enterprise_full`'s is divided by (`ratio_of` peak_rss): whether memory
+stays flat as suppliers grow. Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL
+are set.
 """
 import json
 import os
@@ -23,7 +27,7 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import psycopg
 from sqlalchemy import make_url
@@ -40,45 +44,63 @@ from scheduler.bootstrap import open_app
 from scheduler.jobs import publish_job, score_job, sync_job
 from tests.support.brokers import delete_topology
 
-POSTGRES_VAR, AMQP_VAR, SUPPLIERS_VAR = ("SRM_BRIDGE_BENCH_POSTGRES_URL", "SRM_BRIDGE_BENCH_AMQP_URL",
-                                         "SRM_BRIDGE_BENCH_SUPPLIERS")
+POSTGRES_VAR, AMQP_VAR, SUPPLIERS_VAR, SMALLER_VAR = (
+    "SRM_BRIDGE_BENCH_POSTGRES_URL", "SRM_BRIDGE_BENCH_AMQP_URL", "SRM_BRIDGE_BENCH_SUPPLIERS",
+    "SRM_BRIDGE_BENCH_SMALLER_SUPPLIERS")
 MONTHS = 24
 #: stage → 1 % of the orders changed (drawn from those ordered since, with receipts?), or None; target ratio
 INCREMENTAL = {"enterprise_incremental_1pct_recent": ((months_before(AS_OF, 2), True), 0.05),
                "enterprise_incremental_1pct": ((None, False), 0.10),
                "enterprise_idle": (None, 0.01)}
-FULL_TARGET = "≤ 360 s and ≤ 500 MB peak RSS"
+FLAT = 1.15  # the full run's peak RSS ÷ the smaller full run's: memory stays flat as suppliers grow
 
 
 def enterprise_benches() -> list[Result]:
+    """The stages at SRM_BRIDGE_BENCH_SUPPLIERS suppliers, after a full run alone at
+    SRM_BRIDGE_BENCH_SMALLER_SUPPLIERS (default 1,000; 0 for none) in a service process of its own, whose
+    peak RSS the large run's is divided by."""
     postgres, amqp = os.environ.get(POSTGRES_VAR), os.environ.get(AMQP_VAR)
     if not (postgres and amqp):
         print(f"enterprise stages skipped: set {POSTGRES_VAR} and {AMQP_VAR} to run them")
         return []
     suppliers = int(os.environ.get(SUPPLIERS_VAR, "5000"))
+    smaller = int(os.environ.get(SMALLER_VAR, "1000"))
     run = uuid.uuid4().hex[:8]
+    with databases(postgres, run) as database:
+        before = served(smaller, f"enterprise_full_{smaller}", database, amqp, run) if 0 < smaller < suppliers else []
+        results = served(suppliers, "enterprise_full", database, amqp, run, INCREMENTAL)
+    full = results[0]
+    full.target = f"≤ 360 s and ≤ 500 MB peak RSS; peak ≤ {FLAT} × the smaller run's"
+    if before:
+        full.reference, full.ratio_of, full.better = before[0].name, "peak_rss", "lower"
+        full.ratio = round(full.peak_rss_mb / before[0].peak_rss_mb, 3)
+    return before + results
+
+
+def served(suppliers: int, name: str, database: Callable, amqp: str, run: str,
+           incremental: dict | None = None) -> list[Result]:
+    """A full run named `name` of `suppliers` × MONTHS served by the stand-ins, then one cycle per stage of
+    `incremental` on a copy of its database, in one service process."""
     dataset = generate_sap(suppliers, MONTHS, seed=1, as_of=AS_OF)
-    with tempfile.TemporaryDirectory() as workdir, databases(postgres, run) as database, \
-            service_process(Path(workdir) / "service.log") as service:
+    with tempfile.TemporaryDirectory() as workdir, service_process(Path(workdir) / "service.log") as service:
         folder = Path(workdir)
         (folder / "salesforce.json").write_text(json.dumps(generate_salesforce(suppliers, 1, AS_OF)))
         (folder / "sap.json").write_text(json.dumps(dataset))
         sap_port = free_port()
         with stand_in("salesforce", "--data", str(folder / "salesforce.json")) as salesforce:
             with stand_in("sap", "--port", str(sap_port), "--data", str(folder / "sap.json")) as sap:
-                full = service.cycle("enterprise_full", database("full"), amqp, run, sap, salesforce, full=True)
+                full = service.cycle(name, database(name), amqp, run, sap, salesforce, full=True)
             results = list(full)
-            for seed, (name, (change, target)) in enumerate(INCREMENTAL.items(), start=2):
-                served = folder / "sap.json"
+            for seed, (stage, (change, target)) in enumerate((incremental or {}).items(), start=2):
+                data = folder / "sap.json"
                 if change is not None:
-                    served = folder / f"{name}.json"
+                    data = folder / f"{stage}.json"
                     with change_one_percent(dataset, *change, seed=seed):
-                        served.write_text(json.dumps(dataset))
-                with stand_in("sap", "--port", str(sap_port), "--data", str(served)) as sap:
-                    rows = service.cycle(name, database(name, template="full"), amqp, run, sap, salesforce)
+                        data.write_text(json.dumps(dataset))
+                with stand_in("sap", "--port", str(sap_port), "--data", str(data)) as sap:
+                    rows = service.cycle(stage, database(stage, template=name), amqp, run, sap, salesforce)
                 rows[0].target = f"ratio ≤ {target}"
                 results += [with_ratio(row, reference, of="time") for row, reference in zip(rows, full)]
-    full[0].target = FULL_TARGET
     return results
 
 
@@ -101,8 +123,8 @@ def databases(admin_url: str, run: str) -> Iterator:
             connection.execute(statement)
 
     def database(stage: str, template: str | None = None) -> str:
-        name = f"srm_bench_{run}_{stage.removeprefix('enterprise_')}"
-        admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "srm_bench_{run}_{template}"' if template else ""))
+        name, copied = (f"srm_bench_{run}_{s.removeprefix('enterprise_')}" for s in (stage, template or ""))
+        admin(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{copied}"' if template else ""))
         created.append(name)
         return url.set(database=name).render_as_string(hide_password=False)
 

@@ -2,7 +2,7 @@
 
 Every row that reports memory ran alone in a process of its own (`alone`), reference rows too, so
 its `peak_rss_mb` is that process's high-water mark and no other row's. A row with a `ratio` says
-what it divides (`ratio_of`: time or throughput) and which way is better (`better`); counts that are
+what it divides (`ratio_of`: time, throughput or peak_rss) and which way is better (`better`); counts that are
 not records go in fields of their own (`calls`).
 """
 import json

@@ -2,10 +2,9 @@
 
 A period with no activity for a KPI gives `None` (n/a), never 100 and never 0.
 """
-import statistics
 from bisect import bisect_left
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, NamedTuple
@@ -28,6 +27,10 @@ class Verdict(NamedTuple):
     in_full: bool
     completed_on: date | None
     received: Decimal
+
+
+# A Verdict from a 5-tuple in C: NamedTuple's own __new__ is a Python call, and there is one verdict per line.
+_verdict = partial(tuple.__new__, Verdict)
 
 
 @dataclass(frozen=True)
@@ -56,20 +59,28 @@ class DeliveryWindow:
     def judge(self, line: LineFacts) -> Verdict:
         """The three rules in one pass over the line's receipts, in posting order."""
         if line.judged_by is not self:  # the line keeps the window it was judged by, and that verdict
-            first, last = self.bounds(line.due)
-            needed = line.ordered * self.lower_share
-            total = inside = ZERO
-            completed = None
-            for day, quantity in line.receipts if len(line.receipts) < 2 else sorted(line.receipts):
-                total += quantity
-                if first <= day <= last:
-                    inside += quantity
-                if completed is None and total >= needed:
-                    completed = day
+            early, late = self._reach
+            due, receipts, ordered = line.due, line.receipts, line.ordered
+            first, last = due - early, due + late
+            needed = ordered * self.lower_share
+            if len(receipts) == 1:  # the usual case, without the loop
+                [(day, quantity)] = receipts
+                total = ZERO + quantity
+                inside = total if first <= day <= last else ZERO
+                completed = day if total >= needed else None
+            else:
+                total = inside = ZERO
+                completed = None
+                for day, quantity in sorted(receipts):
+                    total += quantity
+                    if first <= day <= last:
+                        inside += quantity
+                    if completed is None and total >= needed:
+                        completed = day
             on_time = inside >= needed
-            line.verdict = Verdict(judged=on_time or last <= line.as_of, on_time=on_time,
-                                   in_full=needed <= total <= line.ordered * self.upper_share and line.returned == 0,
-                                   completed_on=completed, received=total)
+            line.verdict = _verdict((on_time or last <= line.as_of, on_time,
+                                     needed <= total and line.returned == 0 and total <= ordered * self.upper_share,
+                                     completed, total))
             line.judged_by = self
         return line.verdict
 
@@ -107,19 +118,30 @@ class Deliveries:
 
 def tally_lines(tally: Tally, lines: Iterable[LineFacts], window: DeliveryWindow) -> Tally:
     """Count the lines due: judged, on time, in full (open lines are not judged yet); quantities filled;
-    lead time and delay of the complete ones."""
+    lead time and delay of the complete ones. Counts are kept in locals and stored once: this runs per line."""
+    judge, lead_times = window.judge, tally.lead_times
+    due = judged = on_time = in_full = delay_days = 0
+    filled, ordered = tally.filled, tally.ordered
     for line in lines:
-        verdict = window.judge(line)
-        tally.due_lines += 1
+        verdict = judge(line)
+        due += 1
         if verdict.judged:
-            tally.judged_lines += 1
-            tally.on_time_lines += verdict.on_time
-            tally.in_full_lines += verdict.on_time and verdict.in_full
-        tally.filled += min(verdict.received, line.ordered)
-        tally.ordered += line.ordered
+            judged += 1
+            if verdict.on_time:
+                on_time += 1
+                in_full += verdict.in_full
+        received, wanted = verdict.received, line.ordered
+        filled += wanted if wanted < received else received  # min(received, wanted), without the call
+        ordered += wanted
         if verdict.completed_on is not None:
-            tally.lead_times.append((verdict.completed_on - line.po_date).days)
-            tally.delay_days += (verdict.completed_on - line.due).days
+            lead_times.append((verdict.completed_on - line.po_date).days)
+            delay_days += (verdict.completed_on - line.due).days
+    tally.due_lines += due
+    tally.judged_lines += judged
+    tally.on_time_lines += on_time
+    tally.in_full_lines += in_full
+    tally.delay_days += delay_days
+    tally.filled, tally.ordered = filled, ordered
     return tally
 
 
@@ -130,7 +152,7 @@ def delivery_figures(tally: Tally) -> Deliveries:
     return Deliveries(
         otd_pct=_pct(tally.on_time_lines, tally.judged_lines), otif_pct=_pct(tally.in_full_lines, tally.judged_lines),
         fill_rate_pct=_pct(float(tally.filled), float(tally.ordered)),
-        lead_time_days_mean=statistics.fmean(leads) if leads else None,
+        lead_time_days_mean=sum(leads) / len(leads) if leads else None,  # whole days: as exact as fmean
         lead_time_days_median=nearest_rank(leads, 50) if leads else None,
         lead_time_days_p90=nearest_rank(leads, 90) if leads else None,
         delay_days_mean=tally.delay_days / len(leads) if leads else None,

@@ -52,23 +52,33 @@ class SupplierActivity:
     anomalies: list[Anomaly] = field(default_factory=list)
 
 
+class _PeriodsOf(dict):
+    """Day → its period, each worked out once: a dict lookup per line and movement instead of a call."""
+
+    def __missing__(self, day: date) -> str:
+        self[day] = period = period_of(day)
+        return period
+
+
 def activities(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], actions: Iterable[ActionDue],
                as_of: date) -> dict[str, SupplierActivity]:
     """Everything known as of `as_of` (orders dated later do not exist yet): lines by due month, movements
     by posting month, items by order month, actions by due month."""
     found: dict[str, SupplierActivity] = defaultdict(SupplierActivity)
+    periods = _PeriodsOf()
     for item in items:
         if item.po_date > as_of:
             continue
         activity = found[item.supplier_id]
         facts_of_item = line_facts(item.po_id, item.item_id, item.po_date, item.lines, item.movements, as_of)
         activity.anomalies += facts_of_item.anomalies
+        lines, movements = activity.lines, activity.movements
         for facts in facts_of_item.lines:
             if facts.due <= as_of:
-                activity.lines[period_of(facts.due)].append(facts)
+                lines[periods[facts.due]].append(facts)
         for movement in item.movements:
             if movement.posting_date <= as_of:
-                activity.movements[period_of(movement.posting_date)].append(movement)
+                movements[periods[movement.posting_date]].append(movement)
     for ordered_item in ordered:
         if ordered_item.order_date <= as_of:
             found[ordered_item.supplier_id].ordered[period_of(ordered_item.order_date)].append(ordered_item)
@@ -148,7 +158,8 @@ def tally_months(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], a
             if touched is not None and supplier not in touched:
                 continue
             chosen = touched[supplier] if touched is not None else None
-            for period in months if chosen is None else [p for p in months if p in chosen]:
+            active = activity.lines.keys() | activity.movements.keys() | activity.ordered.keys() | activity.actions.keys()
+            for period in (p for p in months if p in active and (chosen is None or p in chosen)):
                 tally = month_tally(activity, period, as_of, window, confirm_days, baselines)
                 if not tally.is_empty():
                     tallied.tallies[(supplier, period)] = tally

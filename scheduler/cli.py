@@ -159,6 +159,10 @@ def score(ctx: click.Context, as_of: datetime | None, full: bool, replay: bool, 
     except ReplayRefused as exc:
         click.echo(f"srm-bridge: {exc}", err=True)
         ctx.exit(2)
+    if report.skipped:
+        click.echo("nothing changed since the last scoring run (same as-of and settings, no record, Account or "
+                   "plan changed): nothing scored, nothing written; --full scores anyway")
+        return
     if dry_run:
         _show_dry_run(report)
         return

@@ -82,7 +82,9 @@ def _sync(app: App, cancel: Cancel, metrics: Metrics, report: CycleReport, on_pr
 def _score(app: App, metrics: Metrics, report: CycleReport) -> None:
     started = time.monotonic()
     try:
-        report.scored = score_job(app, app.last_complete_day())
+        report.scored = scored = score_job(app, app.last_complete_day())
+        metrics.scoring_runs.labels("skipped" if scored.skipped else "incremental" if scored.incremental
+                                    else "full").inc()
     except ReplayRefused as exc:  # someone scored a later day by hand: the service waits for that day
         log.warning("scoring skipped", extra={"reason": str(exc)})
     except Exception as exc:  # noqa: BLE001 - logged with its traceback; the cycle counts as failed
@@ -105,7 +107,9 @@ def _summary(report: CycleReport, published: int, next_run_at: datetime) -> dict
         summary["streams_failed"] = failed
     if stopped:
         summary["streams_stopped"] = stopped
-    if report.scored is not None:
+    if report.scored is not None and report.scored.skipped:
+        summary.update(scoring="skipped: nothing changed")
+    elif report.scored is not None:
         summary.update(scored=report.scored.scorecards, scorecards_changed=len(report.scored.changed),
                        benchmarks_changed=report.scored.benchmarks)
     summary.update(published=published, duration_s=report.duration_s,

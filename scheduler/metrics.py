@@ -51,6 +51,8 @@ class Metrics:
                                         stream, buckets=DURATION_BUCKETS, registry=registry)
         self.scoring_seconds = Histogram("srm_bridge_scoring_duration_seconds", "Duration of a scoring run",
                                          buckets=DURATION_BUCKETS, registry=registry)
+        self.scoring_runs = Counter("srm_bridge_scoring_runs", "Scoring runs by mode: full, incremental, or "
+                                    "skipped (nothing had changed)", ["mode"], registry=registry)
         self.publish_seconds = Histogram("srm_bridge_publish_duration_seconds", "Duration of one outbox drain",
                                          buckets=DURATION_BUCKETS, registry=registry)
         self.confirmed = Counter("srm_bridge_publish_confirmed", "Events confirmed by the broker", registry=registry)

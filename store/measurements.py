@@ -1,13 +1,14 @@
-"""What incremental scoring keeps between runs: touched supplier-months, each month's tally, and the basis of the last run."""
+"""What incremental scoring keeps between runs: touched supplier-months, other changed inputs, each month's tally,
+and the basis of the last run."""
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, Table, delete, exists, or_, select, update
 
 from domain.scorecards import Tally
-from store.tables import dirty_suppliers, scoring_state, tallies
+from store.tables import dirty_suppliers, input_changes, scoring_state, tallies
 from store.upsert import insert_rows, upsert
 
 TallyKey = tuple[str, str]  # supplier, month
@@ -39,8 +40,45 @@ def dirty(connection: Connection) -> tuple[list[int], Touched]:
 def clear_dirty(connection: Connection, read: list[int]) -> None:
     """Delete exactly the marks a run read. Not "every id up to the highest read": on PostgreSQL ids are
     taken when a transaction inserts, not when it commits, so a lower id can commit after the read."""
-    for start in range(0, len(read), CLEAR_CHUNK):
-        connection.execute(delete(dirty_suppliers).where(dirty_suppliers.c.id.in_(read[start:start + CLEAR_CHUNK])))
+    _delete_ids(connection, dirty_suppliers, read)
+
+
+def _delete_ids(connection: Connection, table: Table, ids: list[int]) -> None:
+    for start in range(0, len(ids), CLEAR_CHUNK):
+        connection.execute(delete(table).where(table.c.id.in_(ids[start:start + CLEAR_CHUNK])))
+
+
+def mark_input_changed(connection: Connection, kind: str, suppliers: Iterable[str]) -> None:
+    """Remember that something scoring reads besides records changed for these suppliers (`kind`: "profile",
+    "action"), in the caller's transaction, so the next scoring run is not skipped as idle."""
+    insert_rows(connection, input_changes, [{"kind": kind, "supplier_id": supplier} for supplier in sorted(set(suppliers))])
+
+
+def input_change_ids(connection: Connection) -> list[int]:
+    """The input changes committed so far, for `clear_input_changes` once a run has read what they mark."""
+    return list(connection.execute(select(input_changes.c.id)).scalars())
+
+
+def clear_input_changes(connection: Connection, read: list[int]) -> None:
+    """Delete exactly the input changes a run read, as `clear_dirty` does its marks."""
+    _delete_ids(connection, input_changes, read)
+
+
+def unchanged_since_last_run(connection: Connection, basis: tuple[date, str, str], months: tuple[str, str]) -> bool:
+    """Whether the last run had this basis (as-of, measurement settings hash, inputs hash) and nothing it
+    reads changed since: no input change marked, no record marked dirty in `months` (first, last), the
+    months a run of this as-of reads. Scoring again would then write and publish nothing.
+
+    A mark outside them (a new plan marks its due month, after the as-of) changes nothing this as-of
+    scores, and any other as-of tallies every month afresh; the next run that scores clears it."""
+    row = connection.execute(select(scoring_state.c.as_of, scoring_state.c.settings_hash, scoring_state.c.inputs_hash)
+                             .where(scoring_state.c.id == 1)).first()
+    if row is None or tuple(row) != basis:
+        return False
+    period = dirty_suppliers.c.period
+    in_reach = exists().where(or_(period.is_(None), period.between(*months)))
+    return not connection.execute(select(in_reach)).scalar() \
+        and not connection.execute(select(exists().select_from(input_changes))).scalar()
 
 
 def last_basis(connection: Connection) -> tuple[date, str] | None:
@@ -60,6 +98,11 @@ def save_basis(connection: Connection, as_of: date, settings_hash: str, now: dat
     latest = max(as_of, latest_as_of(connection) or as_of)
     upsert(connection, scoring_state, [{"id": 1, "as_of": as_of, "settings_hash": settings_hash, "scored_at": now,
                                         "latest_as_of": latest}], ["id"])
+
+
+def save_inputs_hash(connection: Connection, inputs_hash: str) -> None:
+    """Beside the basis `save_basis` stored: every setting the run read."""
+    connection.execute(update(scoring_state).where(scoring_state.c.id == 1).values(inputs_hash=inputs_hash))
 
 
 def load_tallies(connection: Connection, suppliers: Iterable[str] | None = None) -> dict[TallyKey, Tally]:

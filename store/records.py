@@ -19,7 +19,7 @@ from store.tables import (
     supplier_accounts,
 )
 from store.lookup import among
-from store.measurements import mark_dirty
+from store.measurements import mark_dirty, mark_input_changed
 from store.upsert import insert_rows, upsert
 
 
@@ -185,11 +185,26 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
 def store_accounts(connection: Connection, accounts: list[SupplierAccount]) -> list[Rejected]:
     """Upsert by Account id; an Account repeated in the batch is stored once, as first given."""
     accounts, refused = first_copies(accounts, lambda account: account.id, lambda account: account.id)
+    if not accounts:
+        return refused
+    vendors = _claimed_vendors(connection, accounts)
+    before = supplier_profiles(connection, vendors)
     upsert(connection, supplier_accounts, [
         {"account_id": a.id, "name": a.name, "vendor_id": a.vendor_id, "owner_id": a.owner_id,
          "owner_name": a.owner_name, "industry": a.industry, "tier": a.tier, "risk_rating": a.risk_rating,
          "is_deleted": a.is_deleted, "modstamp": a.modstamp.astimezone(timezone.utc)} for a in accounts], ["account_id"])
-    return refused  # no measurement reads an Account: scorecards take names, categories and tiers afresh every run
+    after = supplier_profiles(connection, vendors)
+    # no measurement reads an Account, but cards, segments, signals and plans read the profiles
+    mark_input_changed(connection, "profile", {v for v in vendors if before.get(v) != after.get(v)})
+    return refused
+
+
+def _claimed_vendors(connection: Connection, accounts: list[SupplierAccount]) -> set[str]:
+    """The vendors these Accounts claim, as stored and as given: the only profiles storing them may change."""
+    a = supplier_accounts.c
+    stored = connection.execute(select(a.vendor_id).where(a.account_id.in_([account.id for account in accounts]),
+                                                          a.vendor_id.is_not(None))).scalars()
+    return set(stored) | {account.vendor_id for account in accounts if account.vendor_id}
 
 
 def supplier_ids(connection: Connection) -> list[str]:
@@ -198,11 +213,15 @@ def supplier_ids(connection: Connection) -> list[str]:
     return list(connection.execute(select(po.vendor_id).distinct().order_by(po.vendor_id)).scalars())
 
 
-def supplier_profiles(connection: Connection) -> dict[str, SupplierProfile]:
-    """Per vendor id, its live Account (the most recently modified one, when several claim the vendor)."""
+def supplier_profiles(connection: Connection, vendors: Iterable[str] | None = None) -> dict[str, SupplierProfile]:
+    """Per vendor id (every one, or those of `vendors`), its live Account (the most recently modified one, when
+    several claim the vendor)."""
     a = supplier_accounts.c
-    rows = connection.execute(select(a.vendor_id, a.name, a.industry, a.tier, a.risk_rating, a.owner_name)
-                              .where(a.vendor_id.is_not(None), a.is_deleted.is_(False)).order_by(a.modstamp))
+    query = select(a.vendor_id, a.name, a.industry, a.tier, a.risk_rating, a.owner_name) \
+        .where(a.vendor_id.is_not(None), a.is_deleted.is_(False)).order_by(a.modstamp)
+    if vendors is not None:
+        query = query.where(a.vendor_id.in_(list(vendors)))
+    rows = connection.execute(query)
     return {row.vendor_id: SupplierProfile(*row) for row in rows}
 
 

@@ -286,6 +286,14 @@ scoring_state = Table(
     Column("settings_hash", String(64), nullable=False),
     Column("scored_at", Instant, nullable=False),
     Column("latest_as_of", Date),  # the newest as-of ever scored: an earlier one is a replay
+    Column("inputs_hash", String(64)),  # every setting the run read: another one means the next run scores
+)
+
+input_changes = Table(  # what scoring reads besides SAP records changed since the last run: the next one scores
+    "input_changes", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(20), nullable=False),  # "profile" (a Salesforce Account), "action" (an operator's change)
+    Column("supplier_id", String(10), nullable=False),
 )
 
 benchmarks = Table(

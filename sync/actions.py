@@ -29,7 +29,7 @@ from domain.suppliers import SupplierProfile
 from domain.periods import period_end, period_of, shift_period
 from mapping.scorecards import evaluation_period
 from store.actions import add_audit, find_actions, insert_action, load_action, update_action
-from store.measurements import mark_dirty
+from store.measurements import mark_dirty, mark_input_changed
 from store.records import supplier_known
 from sync.envelope import enqueue
 
@@ -244,7 +244,7 @@ def operator_update(connection: Connection, settings: Settings, action_id: int, 
         raise ValueError("nothing to change: give --status, --note, --owner, --root-cause, --evidence or "
                          "--supplier-contact")
     after = plan.model_copy(update=changes)
-    return record(connection, settings, plan, after, actor, note or "updated by an operator", now)
+    return _by_operator(connection, settings, plan, after, actor, note or "updated by an operator", now)
 
 
 def operator_open(connection: Connection, settings: Settings, supplier_id: str, kpi: str, target: float, due: date,
@@ -271,5 +271,12 @@ def operator_open(connection: Connection, settings: Settings, supplier_id: str, 
         raise ValueError(f"nothing to improve: {kpi} was {baseline:.2f} in {period}, which already meets a target "
                          f"of {target:g}; {hint}")
     plan = new_plan(settings, supplier_id, kpi, scale, baseline, period, now, profile, target=target, due=due)
-    return record(connection, settings, None, plan, actor, note or "opened by an operator", now)
+    return _by_operator(connection, settings, None, plan, actor, note or "opened by an operator", now)
+
+
+def _by_operator(connection: Connection, settings: Settings, before: CorrectiveAction | None, after: CorrectiveAction,
+                 actor: str, reason: str, now: datetime) -> CorrectiveAction:
+    """`record`, and mark the change for scoring: its next run judges the plan as the operator left it."""
+    mark_input_changed(connection, "action", [after.supplier_id])
+    return record(connection, settings, before, after, actor, reason, now)
 

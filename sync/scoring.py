@@ -21,7 +21,19 @@ from mapping.kpis import baseline_prices, months_before
 from mapping.scorecards import SupplierActivity, activities, measure_window, month_periods, targets, window_periods
 from mapping.segments import category_shares, segments_of, spend_by_material, supplier_spend
 from store.actions import find_actions
-from store.measurements import clear_dirty, dirty, last_basis, latest_as_of, save_basis, save_tallies, tallied_suppliers
+from store.measurements import (
+    clear_dirty,
+    clear_input_changes,
+    dirty,
+    input_change_ids,
+    last_basis,
+    latest_as_of,
+    save_basis,
+    save_inputs_hash,
+    save_tallies,
+    tallied_suppliers,
+    unchanged_since_last_run,
+)
 from store.records import actions_due, item_histories, ordered_items, ordered_since, supplier_ids, supplier_profiles
 from store.risks import signalled_suppliers
 from sync.actions import ActionReport
@@ -50,6 +62,7 @@ class ScoreReport:
     tallied: int  # supplier-months tallied afresh (every window is summed from the months' tallies)
     replay: bool = False  # as of a day before the newest run: cards restated, signals and plans left alone
     dry_run: bool = False  # nothing was written
+    skipped: bool = False  # nothing scoring reads had changed since the last run: nothing computed, nothing written
     signals: list[str] = field(default_factory=list)  # "raised <key>" / "cleared <key>"
     events: dict[str, int] = field(default_factory=dict)  # event type → events enqueued
 
@@ -62,13 +75,23 @@ def basis_hash(settings: Settings) -> str:
     return hashlib.sha256(json.dumps(basis, sort_keys=True).encode()).hexdigest()
 
 
+def inputs_hash(settings: Settings) -> str:
+    """Every setting a scoring run reads (scales, weights, grades, segments, risks, plans): with another one
+    an idle run is not skipped, even where the measurements can be kept."""
+    read = {"rules": RULES_VERSION, **{section: getattr(settings, section).model_dump(mode="json")
+                                       for section in ("delivery", "scoring", "segmentation", "risks", "actions")}}
+    return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()
+
+
 def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: bool = False, replay: bool = False,
           dry_run: bool = False) -> ScoreReport:
     """Scorecards over the configured months and windows, risk signals and the action loop.
 
     Each supplier-month is tallied once (what it gives every KPI) and each window summed from its
     months' tallies. Only the supplier-months that changed records feed are tallied again, when the
-    last run had the same as-of date and measurement settings; otherwise (or with `full`) all are.
+    last run had the same as-of date and measurement settings; otherwise (or with `full`) all are. When
+    nothing it reads changed since the last run (same as-of and settings, no record marked dirty, no
+    Account profile or operator's plan change marked), the run is skipped: it would write nothing.
     Windows, scores, segments, peer benchmarks and signals are always rebuilt from all tallies, so an
     incremental run gives what a full one would. A card is published when its supplier's own numbers
     changed, a peer group's benchmark when its spread or ranks did.
@@ -87,7 +110,16 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                 raise ReplayRefused(f"as of {as_of} is before the newest scoring run (as of {newest}): that would "
                                     "rewrite what later runs judged; add --replay to restate the cards (signals and "
                                     "corrective actions stay as they are) or --dry-run to see what would change")
+            if not full and unchanged_since_last_run(connection, (as_of, basis_hash(settings), inputs_hash(settings)),
+                                                     _read_months(settings, as_of)):
+                log.info("scoring skipped: nothing changed since the last run (same as-of and settings, no record, "
+                         "Account or plan changed); --full scores anyway", extra={"as_of": as_of.isoformat()})
+                return ScoreReport(0, [], 0, 0, 0, ActionReport(), True, 0, replay=back_dated, dry_run=dry_run,
+                                   skipped=True)
+            changes = input_change_ids(connection)
             report = _score_in(connection, settings, as_of, now, full, back_dated)
+            clear_input_changes(connection, changes)
+            save_inputs_hash(connection, inputs_hash(settings))
             report.dry_run = dry_run
             if dry_run:
                 transaction.rollback()
@@ -101,12 +133,23 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     return report
 
 
-def _score_in(connection: Connection, settings: Settings, as_of: date, now: datetime, full: bool,
-              back_dated: bool) -> ScoreReport:
+def scored_months(settings: Settings, as_of: date) -> tuple[list[str], list[str]]:
+    """The months a run as of `as_of` scores, and the earlier ones its windows, velocities and charts read."""
     scoring = settings.scoring
     periods = month_periods(as_of, scoring.months)
     reach = max(max(scoring.windows), scoring.velocity_months, settings.risks.pchart_months)
-    history = window_periods(periods[0], reach)[:-1]
+    return periods, window_periods(periods[0], reach)[:-1]
+
+
+def _read_months(settings: Settings, as_of: date) -> tuple[str, str]:
+    periods, history = scored_months(settings, as_of)
+    return (history or periods)[0], periods[-1]
+
+
+def _score_in(connection: Connection, settings: Settings, as_of: date, now: datetime, full: bool,
+              back_dated: bool) -> ScoreReport:
+    scoring = settings.scoring
+    periods, history = scored_months(settings, as_of)
     months = history + periods
     marks, touched = dirty(connection)
     incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from config import load_settings
 from config.kpis import KpiScale
@@ -13,7 +13,7 @@ from sandbox.serve import sap_endpoints, start_salesforce, start_sap
 from scheduler.bootstrap import App
 from scheduler.cli import cli
 from store.outbox import events
-from store.tables import benchmarks
+from store.tables import benchmarks, scoring_state
 from store.records import store_purchase_orders
 from store.risks import open_signals
 from store.scorecards import load_scorecards
@@ -88,8 +88,9 @@ def test_a_changed_line_is_rescored_incrementally_as_a_full_run_would(synced):
     assert not again.incremental and again.tallied > 10 * quick.tallied
     assert again.changed == [] and again.benchmarks == 0 and again.scorecards == quick.scorecards
     assert event_count(engine, "benchmark.published.v1") == first.benchmarks + quick.benchmarks
-    with engine.begin() as connection:  # as after an upgrade: cards stored, no benchmark published yet
-        connection.execute(delete(benchmarks))
+    with engine.begin() as connection:  # as after an upgrade: cards stored, no benchmark published yet, and
+        connection.execute(delete(benchmarks))  # the last run's settings not kept whole (migration 0013)
+        connection.execute(update(scoring_state).values(inputs_hash=None))
     assert score(engine, settings, AS_OF, NOW + timedelta(hours=3)).benchmarks == first.benchmarks
 
 

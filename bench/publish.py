@@ -1,10 +1,14 @@
 """Outbox → RabbitMQ with confirms, against a bare kombu `confirm_publish` loop to the same broker; each
-side in a process of its own, its envelopes built and its queue declared before its timer starts."""
+side in a process of its own, its envelopes built and its queue declared before its timer starts. At
+volume (40,000 events of 1,000 suppliers) the outbox is on PostgreSQL, as in production, when
+SRM_BRIDGE_BENCH_POSTGRES_URL names a server (a database of its own, dropped at the end), else SQLite."""
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 from kombu import Connection, Exchange, Producer, Queue
 
@@ -13,12 +17,13 @@ from config.settings import BrokerSettings, QueueBinding
 from domain.events import CONTENT_TYPE
 from domain.scorecards import KpiValues, Scorecard
 from store.db import create_engine_for, upgrade
-from sync.envelope import build_envelope, enqueue
+from sync.envelope import build_envelope, enqueue_many
 from sync.publisher import Publisher, broker_connection
 from sync.relay import drain
 
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
-AMQP_VAR = "SRM_BRIDGE_BENCH_AMQP_URL"
+AMQP_VAR, POSTGRES_VAR = "SRM_BRIDGE_BENCH_AMQP_URL", "SRM_BRIDGE_BENCH_POSTGRES_URL"
+VOLUME_EVENTS, VOLUME_SUPPLIERS = 40_000, 1_000
 
 
 def amqp_url() -> str:
@@ -78,24 +83,34 @@ def bare_confirm_loop(url: str, events: int, suppliers: int) -> Result:
         _drop(settings)
 
 
-def outbox_to_rabbitmq(url: str, events: int, suppliers: int) -> Result:
+@contextmanager
+def outbox_database(postgres: str | None) -> Iterator[str]:
+    """A new database for the outbox: on the PostgreSQL server of `postgres`, else a SQLite file."""
+    if postgres:
+        from bench.enterprise import databases
+        with databases(postgres, uuid.uuid4().hex[:8]) as database:
+            yield database("publish")
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        yield f"sqlite:///{Path(folder) / 'outbox.db'}"
+
+
+def outbox_to_rabbitmq(url: str, events: int, suppliers: int, postgres: str | None = None) -> Result:
     """The relay draining a filled outbox; only the drain is timed (its connection opened before)."""
     settings = _broker(url)
-    folder = tempfile.TemporaryDirectory()
-    engine = create_engine_for(f"sqlite:///{Path(folder.name) / 'outbox.db'}")
-    upgrade(engine)
-    with engine.begin() as connection:
-        for n in range(events // suppliers):
-            for s in range(suppliers):
-                enqueue(connection, settings, "scorecard.published.v1", f"{s:010d}", _card(f"{s:010d}", n), NOW)
-    try:
-        with Publisher(settings) as publisher:
-            publisher.publish_many([])  # connected, confirm mode on, topology declared: before the timer
-            return measure("publish_rabbitmq", lambda: drain(engine, publisher, settings, lambda: NOW).sent)
-    finally:
-        engine.dispose()
-        folder.cleanup()
-        _drop(settings)
+    with outbox_database(postgres) as database:
+        engine = create_engine_for(database)
+        upgrade(engine)
+        with engine.begin() as connection:
+            enqueue_many(connection, settings, [("scorecard.published.v1", f"{s:010d}", _card(f"{s:010d}", n))
+                                                for n in range(events // suppliers) for s in range(suppliers)], NOW)
+        try:
+            with Publisher(settings) as publisher:
+                publisher.publish_many([])  # connected, confirm mode on, topology declared: before the timer
+                return measure("publish_rabbitmq", lambda: drain(engine, publisher, settings, lambda: NOW).sent)
+        finally:
+            engine.dispose()
+            _drop(settings)
 
 
 def publish_benches(events: int = 5000, suppliers: int = 500) -> list[Result]:
@@ -104,4 +119,6 @@ def publish_benches(events: int = 5000, suppliers: int = 500) -> list[Result]:
     spread = alone("publish_rabbitmq", "bench.publish:outbox_to_rabbitmq", url, events, suppliers)
     # worst case: strict order leaves one message per round trip
     single = alone("publish_rabbitmq_one_supplier", "bench.publish:outbox_to_rabbitmq", url, events // 5, 1)
-    return [reference, with_ratio(spread, reference), with_ratio(single, reference)]
+    volume = alone("publish_rabbitmq_volume", "bench.publish:outbox_to_rabbitmq", url, VOLUME_EVENTS,
+                   VOLUME_SUPPLIERS, os.environ.get(POSTGRES_VAR))
+    return [reference, with_ratio(spread, reference), with_ratio(single, reference), with_ratio(volume, reference)]

@@ -78,7 +78,11 @@ class BrokerSettings(StrictModel):
     max_attempts: int = Field(10, ge=1, description="Refusals of one event before it is dead-lettered.")
     outage_attempts: int = Field(4, ge=1, description="Drains per publish run while the broker is unavailable.")
     retry_initial_s: float = Field(1.0, ge=0)
-    batch_size: int = Field(500, ge=1)
+    batch_size: int = Field(2000, ge=1, description=(
+        "Outbox events the relay reads, publishes and marks sent per transaction; it publishes them in waves "
+        "of one event per supplier, each wave confirmed in one round trip, so a wave holds up to this many. "
+        "On PostgreSQL it is also how many suppliers one relay holds at a time. Each read scans the backlog: "
+        "at 40,000 events of 1,000 suppliers, 2,000 published 2.0-2.8 times as fast as 500."))
 
     @model_validator(mode="after")
     def _quorum_on_rabbitmq(self) -> "BrokerSettings":

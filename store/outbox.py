@@ -42,7 +42,8 @@ def pending(connection: Connection, now: datetime, limit: int) -> list[dict]:
     A supplier whose head row is waiting out a backoff is left out whole, and a supplier's rows
     are always a prefix of its unsent events, so order per supplier holds. On PostgreSQL the
     relay holds a transaction-scoped advisory lock per supplier while it publishes, so several
-    relays share the work and never publish one supplier's events concurrently.
+    relays share the work and never publish one supplier's events concurrently. Rows are ranked and
+    chosen by their keys alone; only the chosen ones are read whole (envelopes are large).
     """
     waiting = select(outbox.c.supplier_id).where(_unsent(), outbox.c.next_attempt_at > now)
     ready = and_(_unsent(), outbox.c.supplier_id.not_in(waiting))
@@ -53,9 +54,10 @@ def pending(connection: Connection, now: datetime, limit: int) -> list[dict]:
             OUTBOX_LOCK_SPACE, func.hashtext(oldest_first.c.supplier_id))).limit(limit)
         ready = and_(ready, outbox.c.supplier_id.in_(list(connection.execute(locked).scalars())))
     rank = func.row_number().over(partition_by=outbox.c.supplier_id, order_by=outbox.c.sequence).label("rank")
-    ranked = select(outbox, rank).where(ready).subquery()
-    query = select(*[ranked.c[column.name] for column in outbox.columns]).order_by(
-        ranked.c.rank, ranked.c.created_at, ranked.c.supplier_id).limit(limit)
+    ranked = select(outbox.c.id, outbox.c.supplier_id, outbox.c.created_at, rank).where(ready).subquery()
+    chosen = select(ranked).order_by(ranked.c.rank, ranked.c.created_at, ranked.c.supplier_id).limit(limit).subquery()
+    query = select(outbox).join(chosen, chosen.c.id == outbox.c.id).order_by(
+        chosen.c.rank, chosen.c.created_at, chosen.c.supplier_id)
     return [dict(row) for row in connection.execute(query).mappings()]
 
 

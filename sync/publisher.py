@@ -1,9 +1,10 @@
 """Publish outbox rows with kombu: durable topic exchange, persistent messages, confirms, mandatory.
 
 On RabbitMQ the channel is put in confirm mode and a batch of messages is published before
-waiting for the broker's acks (one round trip per batch, not per message); the wait is bounded
-by `confirm_timeout_s`, and socket writes by the same limit, so a broker that blocks publishers
-(memory or disk alarm) or a dead link turns into an error, never a hang. `mandatory` makes an
+waiting for the broker's acks (one round trip per batch, not per message); the wait after the
+last message is bounded by `confirm_timeout_s` (however large the batch), and each socket write
+by the same limit, so a broker that blocks publishers (memory or disk alarm) or a dead link
+turns into an error, never a hang. `mandatory` makes an
 unroutable message come back as basic.return: it is rejected, not silently dropped.
 
 Virtual transports (the filesystem default) have neither confirms nor returns, so routability
@@ -232,12 +233,12 @@ class Publisher:
 
     def _publish_confirmed(self, producer: Producer, messages: list[Outgoing]) -> dict[str, PublishError | None]:
         self._outcomes = {}
-        deadline = time.monotonic() + self.settings.confirm_timeout_s
         try:
             for message in messages:
                 self._send(producer, message)
                 self._tag += 1
                 self._in_flight[self._tag] = message.event_id
+            deadline = time.monotonic() + self.settings.confirm_timeout_s  # writes have their own limit
             while self._in_flight:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from config import Settings
+from domain.periods import period_of
 from mapping.explain import (
     RULES,
     explain_actions,
@@ -142,8 +143,10 @@ def scored_months(settings: Settings, as_of: date) -> tuple[list[str], list[str]
 
 
 def _read_months(settings: Settings, as_of: date) -> tuple[str, str]:
+    """The first and last month whose records a run as of `as_of` reads: from the items ordered a year
+    before its first month (price baselines, last year's spend) to the as-of."""
     periods, history = scored_months(settings, as_of)
-    return (history or periods)[0], periods[-1]
+    return period_of(months_before(first_day((history + periods)[0]), 12)), periods[-1]
 
 
 def _score_in(connection: Connection, settings: Settings, as_of: date, now: datetime, full: bool,

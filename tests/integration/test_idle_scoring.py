@@ -11,11 +11,21 @@ from sqlalchemy import func, select
 
 from config import load_settings
 from scheduler.cli import cli
-from store.records import store_accounts
+from store.records import store_accounts, store_purchase_orders
 from store.tables import action_audit, input_changes, outbox, scorecards, scoring_state, tallies
 from sync.actions import operator_open, operator_update
 from sync.scoring import score
-from tests.integration.test_incremental import ACCOUNTS, AS_OF, NOW, ORDERS, SETTINGS, apply, seeded, state
+from tests.integration.test_incremental import (
+    ACCOUNTS,
+    AS_OF,
+    MOVEMENTS,
+    NOW,
+    ORDERS,
+    SETTINGS,
+    apply,
+    seeded,
+    state,
+)
 from tests.support.databases import scratch_engine
 
 SUPPLIER = ORDERS[0].vendor
@@ -151,3 +161,19 @@ def test_the_score_command_says_it_skipped(scored, monkeypatch):
     assert again.exit_code == 0 and "\nnothing changed since the last scoring run" in again.output
     forced = runner.invoke(cli, ["score", "--as-of", AS_OF.isoformat(), "--full"], catch_exceptions=False)
     assert forced.exit_code == 0 and "0 changed" in forced.output
+
+
+def test_a_changed_order_older_than_every_window_but_in_last_years_spend_is_scored(engine):
+    """With one-month cards the windows read two months, but segments read last year's spend."""
+    narrow = load_settings(scoring={"months": 1, "windows": [1], "velocity_months": 2}, risks={"pchart_months": 3})
+    old = next(o for o in ORDERS if all(f"{day:%Y-%m}" < "2026-04" for day in [o.order_date] + [
+        line.due for item in o.items for line in item.schedule_lines]) and f"{o.order_date:%Y-%m}" > "2025-07"
+        and not any(m.po == o.id and f"{m.posting_date:%Y-%m}" >= "2026-04" for m in MOVEMENTS))
+    seeded(engine)
+    score(engine, narrow, AS_OF, NOW)
+    assert idle(engine, narrow)
+    with engine.begin() as connection:
+        item = old.items[0]
+        store_purchase_orders(connection, [old.model_copy(update={
+            "items": (item.model_copy(update={"quantity": item.quantity * 50}), *old.items[1:])})])
+    assert not idle(engine, narrow)

@@ -78,9 +78,11 @@ def basis_hash(settings: Settings) -> str:
 
 def inputs_hash(settings: Settings) -> str:
     """Every setting a scoring run reads (scales, weights, grades, segments, risks, plans): with another one
-    an idle run is not skipped, even where the measurements can be kept."""
+    an idle run is not skipped, even where the measurements can be kept. How many suppliers are scored at
+    a time changes no result, so it is left out."""
     read = {"rules": RULES_VERSION, **{section: getattr(settings, section).model_dump(mode="json")
                                        for section in ("delivery", "scoring", "segmentation", "risks", "actions")}}
+    del read["scoring"]["batch_suppliers"]
     return hashlib.sha256(json.dumps(read, sort_keys=True).encode()).hexdigest()
 
 

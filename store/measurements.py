@@ -1,19 +1,22 @@
 """What incremental scoring keeps between runs: touched supplier-months, other changed inputs, each month's tally,
 and the basis of the last run."""
+from array import array
 from dataclasses import asdict, fields
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Table, delete, exists, or_, select, update
 
 from domain.scorecards import Tally
+from store.lookup import among
 from store.tables import dirty_suppliers, input_changes, scoring_state, tallies
 from store.upsert import insert_rows, upsert
 
 TallyKey = tuple[str, str]  # supplier, month
 Touched = dict[str, set[str] | None]  # supplier → the months its changes touched (None: every month)
 CLEAR_CHUNK = 5000  # ids per DELETE, well under every driver's bind-parameter limit
+MARKS_CHUNK = 10000  # marks fetched at a time
 
 
 def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None:
@@ -22,10 +25,15 @@ def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None
                 [{"supplier_id": supplier, "period": period} for supplier, period in sorted(set(marks))])
 
 
-def dirty(connection: Connection) -> tuple[list[int], Touched]:
-    """The marks committed so far (their ids) and, per supplier, the months they touched."""
-    rows = connection.execute(select(dirty_suppliers.c.id, dirty_suppliers.c.supplier_id, dirty_suppliers.c.period))
-    read: list[int] = []
+def dirty(connection: Connection) -> tuple[Sequence[int], Touched]:
+    """The marks committed so far (their ids) and, per supplier, the months they touched.
+
+    A full sync leaves a mark per supplier-month per page it stored (hundreds of thousands at thousands of
+    suppliers), so they are read in chunks from a server-side cursor and their ids kept as a packed
+    array: what scoring holds before its first batch does not grow with every page ever stored."""
+    rows = connection.execute(select(dirty_suppliers.c.id, dirty_suppliers.c.supplier_id, dirty_suppliers.c.period)
+                              .execution_options(yield_per=MARKS_CHUNK))
+    read = array("q")
     touched: Touched = {}
     for mark, supplier, period in rows:
         read.append(mark)
@@ -37,15 +45,15 @@ def dirty(connection: Connection) -> tuple[list[int], Touched]:
     return read, touched
 
 
-def clear_dirty(connection: Connection, read: list[int]) -> None:
+def clear_dirty(connection: Connection, read: Sequence[int]) -> None:
     """Delete exactly the marks a run read. Not "every id up to the highest read": on PostgreSQL ids are
     taken when a transaction inserts, not when it commits, so a lower id can commit after the read."""
     _delete_ids(connection, dirty_suppliers, read)
 
 
-def _delete_ids(connection: Connection, table: Table, ids: list[int]) -> None:
+def _delete_ids(connection: Connection, table: Table, ids: Sequence[int]) -> None:
     for start in range(0, len(ids), CLEAR_CHUNK):
-        connection.execute(delete(table).where(table.c.id.in_(ids[start:start + CLEAR_CHUNK])))
+        connection.execute(delete(table).where(among(connection, table.c.id, ids[start:start + CLEAR_CHUNK])))
 
 
 def mark_input_changed(connection: Connection, kind: str, suppliers: Iterable[str]) -> None:

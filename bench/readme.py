@@ -30,7 +30,8 @@ def machine() -> str:
 def table(rows: list[dict], measured: datetime) -> str:
     lines = [f"Measured on {measured:%Y-%m-%d} on {machine()}; `make bench` writes every figure to",
              "`bench/results.json`. `ratio` divides what `ratio of` says by the same of the reference (`better`: "
-             "which way is good); `peak RSS` is that row's own process (blank: a part of the row above).", "",
+             "which way is good); `peak RSS` is that row's own process, or, on an enterprise `_sync`, `_score` or "
+             "`_publish` row, that phase's within its stage's process.", "",
              "| stage | records | seconds | records/s | peak RSS MB | ratio | ratio of, better | reference | target |",
              "|---|---:|---:|---:|---:|---:|---|---|---|"]
     for row in rows:

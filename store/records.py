@@ -3,7 +3,9 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import ColumnElement, Connection, and_, delete, false, func, or_, select, true, tuple_
+from sqlalchemy import (ColumnElement, Connection, Date, Select, String, and_, bindparam, delete, false, func, or_,
+                        select, true, tuple_)
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
 from domain.suppliers import SupplierProfile
@@ -24,6 +26,9 @@ from store.upsert import insert_rows, upsert
 
 
 STREAMED_ROWS = 5000  # rows fetched at a time where a read is streamed: the driver never holds the whole result
+# On SQLite, items are read by supplier and date range up to this many ranges; beyond, the suppliers' items
+# whole (one condition per range is more than its parser takes well).
+READ_BY_MONTH_UP_TO = 200
 
 
 def utc(value):  # noqa: ANN001, ANN201 - datetime in, datetime out
@@ -231,22 +236,24 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
     lines and the movements posted by `as_of`.
 
     `suppliers` keeps those of the given suppliers; `spans` (supplier → date ranges) only the items of
-    those suppliers with a line due or a movement posted in one of its ranges.
+    those suppliers with a line due or a movement posted in one of its ranges (on SQLite, with more ranges
+    than READ_BY_MONTH_UP_TO, every item of those suppliers: a superset, which the caller narrows down).
     """
     po, sl, gm = purchase_orders.c, schedule_lines.c, goods_movements.c
     line_rows = select(sl.po_id, sl.item_id, sl.line_id, sl.due_date, sl.quantity, po.vendor_id, po.order_date) \
         .join(purchase_orders, po.po_id == sl.po_id).where(po.order_date <= as_of)  # later orders do not exist yet
     due_items = select(sl.po_id, sl.item_id).where(sl.due_date >= due_from, sl.due_date <= as_of)
     posted_items = select(gm.po_id, gm.item_id).where(gm.posting_date >= due_from, gm.posting_date <= as_of)
-    if spans is not None:
+    if spans is not None and (connection.dialect.name == "postgresql"
+                              or sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO):
         orders = purchase_orders.alias("spanned_orders")
-        due_items = due_items.join(orders, orders.c.po_id == sl.po_id) \
-            .where(_within(spans, orders.c.vendor_id, sl.due_date))
-        posted_items = posted_items.join(orders, orders.c.po_id == gm.po_id) \
-            .where(_within(spans, orders.c.vendor_id, gm.posting_date))
+        due_items = _within(connection, due_items.join(orders, orders.c.po_id == sl.po_id), spans,
+                            orders.c.vendor_id, sl.due_date)
+        posted_items = _within(connection, posted_items.join(orders, orders.c.po_id == gm.po_id), spans,
+                               orders.c.vendor_id, gm.posting_date)
         suppliers = list(spans)
-    elif suppliers is not None:  # the suppliers' orders only: a batch does not look at everyone's items
-        suppliers = list(suppliers)
+    elif suppliers is not None or spans is not None:  # their orders only: a batch does not look at everyone's
+        suppliers = list(spans if spans is not None else suppliers)
         theirs = select(po.po_id).where(po.vendor_id.in_(suppliers))
         due_items, posted_items = due_items.where(sl.po_id.in_(theirs)), posted_items.where(gm.po_id.in_(theirs))
     wanted_items = due_items.union(posted_items)
@@ -274,10 +281,21 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
             for key in heads]
 
 
-def _within(spans: dict[str, list[tuple[date, date]]], vendor: ColumnElement, day: ColumnElement) -> ColumnElement:
-    """The vendor is one of the suppliers and the day in one of its ranges."""
-    return or_(false(), *(and_(vendor == supplier, day.between(first, last))
-                          for supplier, ranges in spans.items() for first, last in ranges))
+def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[date, date]]],
+            vendor: ColumnElement, day: ColumnElement) -> Select:
+    """`query` kept to rows whose vendor is one of the suppliers and whose day is in one of its ranges.
+
+    On PostgreSQL the ranges go as three array parameters, unnested and joined: one statement text and
+    a hash join however many there are. SQLite gets one condition per range."""
+    ranges = [(supplier, first, last) for supplier, chosen in spans.items() for first, last in chosen]
+    if connection.dialect.name != "postgresql":
+        return query.where(or_(false(), *(and_(vendor == supplier, day.between(first, last))
+                                          for supplier, first, last in ranges)))
+    suppliers, firsts, lasts = zip(*ranges) if ranges else ((), (), ())
+    spanned = select(*(func.unnest(bindparam(None, list(values), type_=ARRAY(kind))).label(name)
+                       for name, values, kind in (("supplier", suppliers, String), ("first", firsts, Date),
+                                                  ("last", lasts, Date)))).subquery("spans")
+    return query.join(spanned, and_(spanned.c.supplier == vendor, day.between(spanned.c.first, spanned.c.last)))
 
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date, supplier_id: str | None = None,

@@ -38,10 +38,6 @@ from sync.peers import PeerTable
 
 log = logging.getLogger("srm_bridge.sync.scoring")  # the name operators filter scoring's warnings by
 
-# An incremental run reads the items of a batch's touched supplier-months; with more date ranges than this
-# it reads the touched suppliers whole (one condition per range is more than a planner handles well).
-READ_BY_MONTH_UP_TO = 200
-
 def delivery_window(settings: Settings) -> DeliveryWindow:
     d = settings.delivery
     return DeliveryWindow(d.early_days, d.late_days, d.qty_tolerance_pct, d.over_tolerance_pct)
@@ -147,8 +143,7 @@ def _batch_tallies(connection: Connection, run: Run, batch: list[str], done: Bat
     fresh = {}
     if changed_months:
         spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
-        fresh = _tally_batch(connection, run, ordered_from, changed_months, set(touched),
-                             spans if sum(map(len, spans.values())) <= READ_BY_MONTH_UP_TO else None, touched)
+        fresh = _tally_batch(connection, run, ordered_from, changed_months, set(touched), spans, touched)
     save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items() for p in (chosen or months)})
     done.tallied = len(fresh)
     return load_tallies(connection, batch)

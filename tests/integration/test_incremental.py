@@ -15,11 +15,12 @@ from hypothesis import HealthCheck, assume, given, settings as hypothesis_settin
 from config import load_settings
 from domain.records import GoodsMovement, MovementRef, SupplierAccount
 from sandbox.generator import generate_salesforce, generate_sap
+from store import records
 from store.actions import find_actions
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.risks import open_signals
 from store.tables import scorecards
-from sync import batches as batching, scoring
+from sync import scoring
 from sync.scoring import score
 from tests.support.databases import scratch_engine
 from tests.support.records import changed_line, sap_records
@@ -208,7 +209,7 @@ def test_a_mark_with_a_lower_id_committed_during_a_run_is_scored_by_the_next(kin
 
 
 def test_many_touched_suppliers_or_months_are_read_whole_with_the_same_result(monkeypatch):
-    monkeypatch.setattr(batching, "READ_BY_MONTH_UP_TO", 0)
+    monkeypatch.setattr(records, "READ_BY_MONTH_UP_TO", 0)
     with tempfile.TemporaryDirectory() as folder:
         incremental_and_full("sqlite", folder, quietly([("line", 5, 1), ("due", 9, 40)]))
     with tempfile.TemporaryDirectory() as folder:
@@ -234,7 +235,7 @@ def test_one_changed_line_tallies_again_only_the_months_its_order_feeds():
 
 def test_scoring_suppliers_in_batches_gives_what_one_batch_gives(monkeypatch):
     """Full runs and incremental ones that read touched suppliers whole, a batch of two suppliers at a time."""
-    monkeypatch.setattr(batching, "READ_BY_MONTH_UP_TO", 0)
+    monkeypatch.setattr(records, "READ_BY_MONTH_UP_TO", 0)
     batched = load_settings(scoring={"months": 6, "batch_suppliers": 2})
     with tempfile.TemporaryDirectory() as folder, scratch_engine("sqlite", Path(folder)) as whole, \
             scratch_engine("sqlite", Path(folder)) as batches:

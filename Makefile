@@ -5,7 +5,9 @@ PYTHON ?= python3
 # PDF reports are printed by WeasyPrint, which needs Pango and a font; the browser tests need Chromium.
 PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
 BROWSER_PACKAGES := chromium chromium-driver
-APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+# Another install in progress (a second checkout, unattended upgrades) holds the dpkg lock: wait for it.
+APT := apt-get -o DPkg::Lock::Timeout=600
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive $(APT) install -y -q
 
 .PHONY: install install-test demo test bench constraints clean system-packages browser
 
@@ -22,12 +24,12 @@ install-test: $(VENV)/bin/activate system-packages browser
 # Installed only when missing, and only as root (CI, containers); otherwise say what to install.
 system-packages:
 	@if ! ldconfig -p | grep -q libpangoft2-1.0 || ! fc-list 2>/dev/null | grep -q .; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && $(APT_INSTALL) $(PDF_PACKAGES); \
+	  if [ "$$(id -u)" = 0 ]; then $(APT) update -q && $(APT_INSTALL) $(PDF_PACKAGES); \
 	  else echo "PDF reports need: sudo apt-get install $(PDF_PACKAGES)"; fi; fi
 
 browser:
 	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && $(APT_INSTALL) $(BROWSER_PACKAGES); \
+	  if [ "$$(id -u)" = 0 ]; then $(APT) update -q && $(APT_INSTALL) $(BROWSER_PACKAGES); \
 	  else echo "the browser tests need: sudo apt-get install $(BROWSER_PACKAGES)"; fi; fi
 
 demo: install

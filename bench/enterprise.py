@@ -153,7 +153,11 @@ class ServiceProcess:
         if not answer:
             tail = self.log.read_text(errors="replace").strip().splitlines()[-3:]
             raise StageFailed(f"{name}: the service process ended: {' | '.join(tail) or 'no output'}")
-        return [Result(**row) for row in json.loads(answer)]
+        rows = [Result(**row) for row in json.loads(answer)]
+        for row in rows:  # as each stage ends: a long run shows its figures before the table at the end
+            print(f"{row.name}: {row.seconds:.1f} s, {row.records} records, peak {row.peak_rss_mb} MB",
+                  file=sys.stderr, flush=True)
+        return rows
 
 
 @contextmanager

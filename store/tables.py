@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from store.types import Price, Quantity
@@ -25,6 +26,8 @@ metadata = MetaData(naming_convention={
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s", "pk": "pk_%(table_name)s",
 })
 Instant = DateTime(timezone=True)
+OUTBOX_UNSENT = "sent_at IS NULL AND dead_at IS NULL"
+OUTBOX_RETRYING = "next_attempt_at IS NOT NULL"
 
 purchase_orders = Table(
     "purchase_orders", metadata,
@@ -245,6 +248,12 @@ outbox = Table(
     Column("last_error", Text),
     UniqueConstraint("supplier_id", "sequence"),
     Index("ix_outbox_pending", "sent_at", "dead_at", "supplier_id", "sequence"),
+    # the relay's walk over unsent rows: suppliers and their heads, each supplier's next rows
+    Index("ix_outbox_unsent", "supplier_id", "sequence", "created_at",
+          postgresql_where=text(OUTBOX_UNSENT), sqlite_where=text(OUTBOX_UNSENT)),
+    # the few rows that ever failed: which suppliers wait out a backoff
+    Index("ix_outbox_retrying", "sent_at", "dead_at", "next_attempt_at", postgresql_where=text(OUTBOX_RETRYING),
+          sqlite_where=text(OUTBOX_RETRYING)),
 )
 
 consumer_offsets = Table(

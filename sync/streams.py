@@ -6,9 +6,8 @@ keeps the other streams or scoring from running.
 """
 import logging
 import re
-import threading
 import time
-from contextlib import closing, contextmanager
+from contextlib import AbstractContextManager, closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterator
@@ -31,7 +30,7 @@ from store.sync_state import (
     start_run,
     write_cursor,
 )
-from sync.heartbeat import heartbeat
+from sync.heartbeat import heartbeat, ticking
 from sync.pages import screen, store_in
 
 log = logging.getLogger("srm_bridge.sync")
@@ -207,22 +206,12 @@ def _finish_quietly(engine: Engine, row_id: int, result: StreamResult) -> None:
         log.warning("could not record the stream's outcome", extra={"stream": result.stream, "error": repr(exc)})
 
 
-@contextmanager
-def _progress(result: StreamResult, run_id: str, started: float) -> Iterator[None]:
+def _progress(result: StreamResult, run_id: str, started: float) -> AbstractContextManager[None]:
     """While the pull runs, log how far it got every `PROGRESS_EVERY_S` seconds."""
-    done = threading.Event()
-
     def report() -> None:
-        while not done.wait(PROGRESS_EVERY_S):
-            log.info("stream pulling", extra={
-                "run_id": run_id, "stream": result.stream, "pages": result.pages, "pulled": result.pulled,
-                "stored": result.stored, "quarantined": result.quarantined,
-                "elapsed_s": round(time.monotonic() - started, 1)})
+        log.info("stream pulling", extra={
+            "run_id": run_id, "stream": result.stream, "pages": result.pages, "pulled": result.pulled,
+            "stored": result.stored, "quarantined": result.quarantined,
+            "elapsed_s": round(time.monotonic() - started, 1)})
 
-    ticker = threading.Thread(target=report, name=f"progress-{result.stream}", daemon=True)
-    ticker.start()
-    try:
-        yield
-    finally:
-        done.set()
-        ticker.join()
+    return ticking(PROGRESS_EVERY_S, report, f"progress-{result.stream}")

@@ -100,7 +100,12 @@ KPI_VALUES = attrgetter(*KPI_KEYS)
 def memberships(card: Scorecard) -> list[GroupKey]:
     """The groups a card counts in: (dimension, name, period, window months)."""
     return [(dimension, name, card.period, card.window_months)
-            for dimension, name in (("category", card.category), ("srm_level", card.srm_level)) if name]
+            for dimension, name in groups_of(card.category, card.srm_level)]
+
+
+def groups_of(category: str | None, srm_level: str | None) -> list[tuple[str, str]]:
+    """The groups (dimension, name) of a supplier's cards: its category and its SRM level, when it has them."""
+    return [(dimension, name) for dimension, name in (("category", category), ("srm_level", srm_level)) if name]
 
 
 def group_sizes(cards: Iterable[Scorecard]) -> Counter:

@@ -166,9 +166,11 @@ def tally_months(items: Iterable[ItemHistory], ordered: Iterable[OrderedItem], a
         return tallied
 
 
-def measure_windows(tallies: Tallies, wanted: Targets) -> dict[tuple[str, str, int], Measured]:
+def measure_windows(tallies: Tallies, wanted: Targets,
+                    within: dict[str, set[tuple[str, int]]] | None = None) -> dict[tuple[str, str, int], Measured]:
     """(supplier, period, window months) → measured KPIs, for every supplier with a tally: each window
-    from the tallies of its months."""
+    from the tallies of its months. A supplier in `within` gets its monthly windows and, of the longer
+    ones, only those there."""
     by_supplier: dict[str, dict[str, Tally]] = defaultdict(dict)
     for (supplier, period), tally in tallies.items():
         by_supplier[supplier][period] = tally
@@ -176,7 +178,10 @@ def measure_windows(tallies: Tallies, wanted: Targets) -> dict[tuple[str, str, i
     measured = {}
     with collector_paused():
         for supplier, mine in by_supplier.items():
+            chosen = within.get(supplier) if within else None
             for period, months, span in spans:
+                if chosen is not None and months > 1 and (period, months) not in chosen:
+                    continue
                 measured[(supplier, period, months)] = measured_of(
                     Tally.total([tally for p in span if (tally := mine.get(p)) is not None]))
     return measured

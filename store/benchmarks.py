@@ -19,6 +19,7 @@ def fingerprint(benchmark: Benchmark) -> str:
 
 Slice = tuple[str, int]  # a period and a window length: the cards one set of benchmarks is taken over
 GroupKey = tuple[str, str, str, int]  # dimension, name, period, window months
+SAVED_AT_ONCE = 100  # benchmarks stored, and enqueued, in one statement
 
 
 def published_sizes(connection: Connection, periods: list[str]) -> dict[GroupKey, int]:
@@ -37,8 +38,21 @@ def save_benchmarks(connection: Connection, found: list[Benchmark], slices: set[
 
 def benchmark_changes(connection: Connection, found: Iterable[Benchmark], slices: set[Slice], as_of: date,
                       now: datetime) -> Iterator[Benchmark]:
-    """`save_benchmarks` one benchmark at a time: each one to publish is stored as it is handed out, so
-    neither the benchmarks found nor those changed need to be held together."""
+    """`save_benchmarks` as a stream: each one to publish is handed out as it is found and stored with the
+    next ones, SAVED_AT_ONCE in a statement (the last once the stream ends), so neither the benchmarks found
+    nor those changed need to be held together."""
+    waiting: list[Benchmark] = []
+    for benchmark in _changes(connection, found, slices, as_of):
+        yield benchmark
+        waiting.append(benchmark)
+        if len(waiting) == SAVED_AT_ONCE:
+            _save(connection, waiting, now)
+            waiting = []
+    _save(connection, waiting, now)
+
+
+def _changes(connection: Connection, found: Iterable[Benchmark], slices: set[Slice],
+             as_of: date) -> Iterator[Benchmark]:
     b = benchmarks.c
     known = {(row.group_id, row.period, row.window_months): row for row in connection.execute(
         select(b.group_id, b.period, b.window_months, b.dimension, b.name, b.size, b.fingerprint)
@@ -47,14 +61,14 @@ def benchmark_changes(connection: Connection, found: Iterable[Benchmark], slices
     for benchmark in found:
         current.add((benchmark.group, benchmark.period, benchmark.window_months))
         if _changed(benchmark, known):
-            yield _saved(connection, benchmark, now)
+            yield benchmark
     for key, row in sorted(known.items()):
         if key not in current and row.size > 0:
             gone = Benchmark(group=row.group_id, dimension=row.dimension, name=row.name, period=row.period,
                              window_months=row.window_months, as_of=as_of, status=card_status(row.period, as_of),
                              size=0)
             if _changed(gone, known):
-                yield _saved(connection, gone, now)
+                yield gone
 
 
 def _changed(benchmark: Benchmark, known: dict) -> bool:
@@ -62,9 +76,8 @@ def _changed(benchmark: Benchmark, known: dict) -> bool:
     return row is None or row.fingerprint != fingerprint(benchmark)
 
 
-def _saved(connection: Connection, x: Benchmark, now: datetime) -> Benchmark:
+def _save(connection: Connection, found: list[Benchmark], now: datetime) -> None:
     upsert(connection, benchmarks, [
         {"group_id": x.group, "period": x.period, "window_months": x.window_months, "dimension": x.dimension,
-         "name": x.name, "size": x.size, "fingerprint": fingerprint(x), "published_at": now}],
+         "name": x.name, "size": x.size, "fingerprint": fingerprint(x), "published_at": now} for x in found],
         ["group_id", "period", "window_months"])
-    return x

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Table, delete, exists, or_, select, update
 
 from domain.scorecards import Tally
 from store.lookup import among
-from store.tables import dirty_suppliers, input_changes, scoring_state, tallies
+from store.tables import dirty_suppliers, input_changes, scoring_state, supplier_contexts, tallies
 from store.upsert import insert_rows, upsert
 
 TallyKey = tuple[str, str]  # supplier, month
@@ -62,9 +62,11 @@ def mark_input_changed(connection: Connection, kind: str, suppliers: Iterable[st
     insert_rows(connection, input_changes, [{"kind": kind, "supplier_id": supplier} for supplier in sorted(set(suppliers))])
 
 
-def input_change_ids(connection: Connection) -> list[int]:
-    """The input changes committed so far, for `clear_input_changes` once a run has read what they mark."""
-    return list(connection.execute(select(input_changes.c.id)).scalars())
+def input_changes_read(connection: Connection) -> tuple[list[int], set[str]]:
+    """The input changes committed so far (their ids, for `clear_input_changes` once a run has read what
+    they mark) and the suppliers they name."""
+    rows = connection.execute(select(input_changes.c.id, input_changes.c.supplier_id)).all()
+    return [row.id for row in rows], {row.supplier_id for row in rows}
 
 
 def clear_input_changes(connection: Connection, read: list[int]) -> None:
@@ -113,13 +115,46 @@ def save_inputs_hash(connection: Connection, inputs_hash: str) -> None:
     connection.execute(update(scoring_state).where(scoring_state.c.id == 1).values(inputs_hash=inputs_hash))
 
 
-def load_tallies(connection: Connection, suppliers: Iterable[str] | None = None) -> dict[TallyKey, Tally]:
-    query = select(tallies) if suppliers is None else select(tallies).where(tallies.c.supplier_id.in_(list(suppliers)))
+def last_inputs_hash(connection: Connection) -> str | None:
+    return connection.execute(select(scoring_state.c.inputs_hash).where(scoring_state.c.id == 1)).scalar()
+
+
+def load_contexts(connection: Connection) -> dict[str, str]:
+    """Per supplier, the fingerprint of what its last scoring read besides its tallies and the settings."""
+    return dict(connection.execute(select(supplier_contexts.c.supplier_id, supplier_contexts.c.fingerprint)).all())
+
+
+def save_contexts(connection: Connection, found: dict[str, str], current: Iterable[str]) -> None:
+    """Store the fingerprints `found` and forget those of suppliers no longer `current`."""
+    stored = set(load_contexts(connection))
+    stale = sorted((stored - set(current)) | (stored & set(found)))
+    if len(stale) == len(stored):
+        connection.execute(delete(supplier_contexts))
+    else:
+        for start in range(0, len(stale), CLEAR_CHUNK):
+            connection.execute(delete(supplier_contexts).where(
+                among(connection, supplier_contexts.c.supplier_id, stale[start:start + CLEAR_CHUNK])))
+    insert_rows(connection, supplier_contexts, [{"supplier_id": supplier, "fingerprint": fingerprint}
+                                                for supplier, fingerprint in sorted(found.items())])
+
+
+def load_tallies(connection: Connection, suppliers: Iterable[str] | None = None,
+                 months: Iterable[str] | None = None) -> dict[TallyKey, Tally]:
+    """The stored tallies (of `suppliers`, of `months`, when given)."""
+    query = select(tallies)
+    if suppliers is not None:
+        query = query.where(tallies.c.supplier_id.in_(list(suppliers)))
+    if months is not None:
+        query = query.where(tallies.c.period.in_(list(months)))
     return {(row.supplier_id, row.period): _tally(row.tally) for row in connection.execute(query)}
 
 
-def tallied_suppliers(connection: Connection) -> set[str]:
-    return set(connection.execute(select(tallies.c.supplier_id).distinct()).scalars())
+def tallied_months(connection: Connection) -> dict[str, set[str]]:
+    """Per supplier, the months it has a tally of."""
+    found: dict[str, set[str]] = {}
+    for supplier, period in connection.execute(select(tallies.c.supplier_id, tallies.c.period)):
+        found.setdefault(supplier, set()).add(period)
+    return found
 
 
 def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced: set[TallyKey] | None) -> None:

@@ -2,10 +2,12 @@
 import hashlib
 import json
 from datetime import datetime
+from typing import Iterator
 
 from sqlalchemy import Connection, select
 
 from domain.scorecards import KpiValues, Scorecard
+from store.records import STREAMED_ROWS
 from store.tables import kpi_measurements, scorecards
 from store.upsert import upsert
 
@@ -39,6 +41,16 @@ def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetim
         for c in changed if c.window_months == MONTHLY for key, value in c.kpis.model_dump().items()],
         ["supplier_id", "period", "kpi"])
     return changed
+
+
+def stored_numbers(connection: Connection, slices: set[tuple[str, int]]) -> Iterator[tuple[str, str, int, float | None,
+                                                                                        dict]]:
+    """Supplier, period, window, score and KPI values of the stored cards in `slices`, streamed."""
+    s = scorecards.c
+    rows = connection.execute(select(s.supplier_id, s.period, s.window_months, s.score, s.kpis)
+                              .where(s.period.in_(sorted({period for period, _ in slices})))
+                              .execution_options(yield_per=STREAMED_ROWS))
+    return (tuple(row) for row in rows if (row.period, row.window_months) in slices)
 
 
 def load_scorecards(connection: Connection, period: str | None = None, supplier: str | None = None,

@@ -305,6 +305,12 @@ input_changes = Table(  # what scoring reads besides SAP records changed since t
     Column("supplier_id", String(10), nullable=False),
 )
 
+supplier_contexts = Table(  # per supplier, what its last scoring read besides its tallies and the settings
+    "supplier_contexts", metadata,
+    Column("supplier_id", String(10), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+)
+
 benchmarks = Table(
     "benchmarks", metadata,  # the last benchmark published per peer group, period and window
     Column("group_id", String(SUBJECT), primary_key=True),

@@ -166,6 +166,8 @@ def run_actions(connection: Connection, settings: Settings, as_of: date, now: da
             report.changed += 1
             report.escalated += after.escalation_level > plan.escalation_level
             report.closed += after.status == "closed"
+            if after.status == "closed":  # a critical signal that still holds opens a new plan: the next run judges it
+                mark_input_changed(connection, "action", [after.supplier_id])
             plan = after
     return report
 

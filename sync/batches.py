@@ -15,6 +15,7 @@ from domain.periods import shift_period
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
 from domain.suppliers import SupplierProfile
+from mapping.benchmarks import groups_of
 from mapping.kpis import DeliveryWindow, months_before
 from mapping.risks import Condition, supplier_conditions
 from mapping.scorecards import (
@@ -28,11 +29,13 @@ from mapping.scorecards import (
     window_periods,
 )
 from mapping.segments import Segment
+from store.benchmarks import Slice
 from store.measurements import Touched, load_tallies, save_tallies
 from store.records import item_histories, ordered_items
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
+from sync.affected import Slices
 from sync.envelope import enqueue_many
 from sync.peers import PeerTable
 
@@ -92,6 +95,10 @@ class Run:
     shares: dict[str, float]
     touched: Touched | None  # incremental: the supplier-months to tally again; None: all of them
     back_dated: bool
+    # Keeping suppliers: besides those whose tallies change, the ones to score again; None: every supplier
+    rescore: set[str] | None = None
+    tallied: dict[str, set[str]] = field(default_factory=dict)  # supplier → the months it has a tally of
+    slices: Slices | None = None  # the run's slices and the months their cards read, when keeping suppliers
 
 
 @dataclass
@@ -104,56 +111,93 @@ class Batch:
     raised: list[RiskSignal] = field(default_factory=list)
     cleared: list[RiskSignal] = field(default_factory=list)
     actions: ActionReport = field(default_factory=ActionReport)
+    scored: list[str] = field(default_factory=list)  # the suppliers scored again; the others' cards stand
 
 
 def score_batch(connection: Connection, run: Run, batch: list[str], peers: PeerTable) -> Batch:
     """Tally, measure, build, store and publish the cards of a batch of suppliers, then judge their risks
     and plans: each supplier's events come in the order a run over everyone gives them. `peers` takes
-    the cards' numbers for the benchmarks taken after the last batch."""
+    the cards' numbers for the benchmarks taken after the last batch.
+
+    When the run keeps suppliers (`run.rescore`), only those whose tallies changed or that are to be scored
+    again are; the others' cards, signals and plans stand as stored (`sync.affected` says why that is what
+    scoring them would give), and `peers` learns where their cards count."""
     settings, done = run.settings, Batch()
-    tallies = _batch_tallies(connection, run, batch, done)
-    measured = measure_windows(tallies, run.wanted)
+    tallies, retallied = _batch_tallies(connection, run, batch, done)
+    done.scored, reach = batch, {}
+    if run.rescore is not None:
+        done.scored = [supplier for supplier in batch if supplier in retallied or supplier in run.rescore]
+        done.scorecards = _keep(run, {supplier: set() for supplier in batch if supplier not in set(done.scored)}, peers)
+        reach = {supplier: run.slices.reached(months) for supplier, months in retallied.items()
+                 if supplier not in run.rescore}
+        done.scorecards += _keep(run, reach, peers)
+    scored = done.scored
+    if tallies is None:
+        tallies = load_tallies(connection, scored)
+    measured = measure_windows(tallies, run.wanted, reach)
     cards = build_scorecards(measured, run.periods, run.as_of, settings.scoring, run.segments, run.profiles)
-    changed = save_scorecards(connection, cards, run.now)
+    current = [card for card in cards if card.supplier_id not in reach
+               or (card.period, card.window_months) in reach[card.supplier_id]]
+    changed = save_scorecards(connection, current, run.now)
     enqueue_many(connection, settings.broker, [("scorecard.published.v1", card.supplier_id, card) for card in changed],
                  run.now)
-    peers.add(cards, changed)
-    done.scorecards, done.changed = len(cards), [CardChange.of(card) for card in changed]
-    if not run.back_dated:
+    peers.add(current, changed)
+    done.scorecards, done.changed = done.scorecards + len(current), [CardChange.of(card) for card in changed]
+    if not run.back_dated and scored:
         conditions = _conditions(settings, run.as_of, cards, measured, run.segments, run.profiles, run.shares,
-                                 set(batch))
-        done.raised, done.cleared = _signal_changes(connection, settings, conditions, run.now, batch)
+                                 set(scored))
+        done.raised, done.cleared = _signal_changes(connection, settings, conditions, run.now, scored)
         done.actions = run_actions(connection, settings, run.as_of, run.now, cards,
-                                   open_signals(connection, suppliers=batch), run.profiles, set(batch))
+                                   open_signals(connection, suppliers=scored), run.profiles, set(scored))
     return done
 
 
-def _batch_tallies(connection: Connection, run: Run, batch: list[str], done: Batch) -> Tallies:
-    """The batch's tallies: all made afresh, or, in an incremental run, the touched supplier-months made
-    afresh (read within their months when few) and the others as stored."""
+def _keep(run: Run, kept: dict[str, set[Slice]], peers: PeerTable) -> int:
+    """Tell `peers` where the cards of suppliers stand as stored: every slice they have a card in, but those
+    `kept` names (scored again). Returns how many such cards there are."""
+    cards = 0
+    for supplier, scored in sorted(kept.items()):
+        profile, segment = run.profiles.get(supplier), run.segments.get(supplier)
+        slices = [at for at in run.slices.live(run.tallied.get(supplier, set())) if at not in scored]
+        peers.keep(supplier, groups_of(profile and profile.category, segment and segment.srm_level), slices)
+        cards += len(slices)
+    return cards
+
+
+def _batch_tallies(connection: Connection, run: Run, batch: list[str],
+                   done: Batch) -> tuple[Tallies | None, dict[str, set[str]]]:
+    """All the batch's tallies made afresh; or, in an incremental run, the touched supplier-months made
+    afresh (read within their months) and stored where they differ from what was stored (the batch's
+    tallies are then read by the caller: None). Either way, per supplier, the months whose tally changed."""
     months = run.months
-    ordered_from = months_before(first_day(months[0]), 12)
     if run.touched is None:
-        fresh = _tally_batch(connection, run, ordered_from, months, set(batch), None, None)
+        fresh = _tally_batch(connection, run, months, set(batch), None, None)
         save_tallies(connection, fresh, set())
         done.tallied = len(fresh)
-        return fresh
+        return fresh, {supplier: set(months) for supplier in batch}
     touched = {supplier: run.touched[supplier] for supplier in batch if supplier in run.touched}
     changed_months = sorted({p for chosen in touched.values() for p in (chosen or months)} & set(months))
-    fresh = {}
-    if changed_months:
-        spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
-        fresh = _tally_batch(connection, run, ordered_from, changed_months, set(touched), spans, touched)
-    save_tallies(connection, fresh, {(supplier, p) for supplier, chosen in touched.items() for p in (chosen or months)})
+    if not changed_months:
+        return None, {}
+    spans = {supplier: month_spans(set(chosen or months) & set(months)) for supplier, chosen in touched.items()}
+    fresh = _tally_batch(connection, run, changed_months, set(touched), spans, touched)
     done.tallied = len(fresh)
-    return load_tallies(connection, batch)
+    retallied = {(supplier, p) for supplier, chosen in touched.items() for p in set(chosen or months) & set(months)}
+    stored = load_tallies(connection, touched, changed_months)
+    differ = {key for key in retallied if fresh.get(key) != stored.get(key)}
+    save_tallies(connection, {key: fresh[key] for key in differ if key in fresh}, differ)
+    changed: dict[str, set[str]] = {}
+    for supplier, period in differ:
+        changed.setdefault(supplier, set()).add(period)
+    return None, changed
 
 
-def _tally_batch(connection: Connection, run: Run, ordered_from: date, months: list[str], suppliers: set[str],
-                 spans: dict | None, touched: Touched | None) -> Tallies:
+def _tally_batch(connection: Connection, run: Run, months: list[str], suppliers: set[str], spans: dict | None,
+                 touched: Touched | None) -> Tallies:
     """The tallies of `months` of some suppliers: their histories read (within `spans`, when given), their
-    items ordered since `ordered_from` (price baselines reach 12 months back) and their actions due."""
+    items ordered since 12 months before the first month (price baselines) and their actions due."""
     settings, as_of = run.settings, run.as_of
+    ordered_from = months_before(first_day(months[0]), 12)
     tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
                            ordered_items(connection, ordered_from, as_of, suppliers=suppliers),
                            [a for a in run.actions if a.supplier_id in suppliers],

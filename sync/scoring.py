@@ -3,7 +3,7 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine
@@ -26,18 +26,22 @@ from store.measurements import (
     clear_dirty,
     clear_input_changes,
     dirty,
-    input_change_ids,
+    input_changes_read,
     last_basis,
+    last_inputs_hash,
     latest_as_of,
+    load_contexts,
     save_basis,
+    save_contexts,
     save_inputs_hash,
     save_tallies,
-    tallied_suppliers,
+    tallied_months,
     unchanged_since_last_run,
 )
 from store.records import actions_due, item_histories, ordered_items, ordered_since, supplier_ids, supplier_profiles
 from store.risks import signalled_suppliers
 from sync.actions import ActionReport
+from sync.affected import Slices, context_fingerprint, rescored
 from sync.batches import CardChange, Run, delivery_window, first_day, score_batch
 from sync.peers import PeerTable, publish_benchmarks
 
@@ -53,7 +57,7 @@ class ReplayRefused(ValueError):
 
 @dataclass
 class ScoreReport:
-    scorecards: int  # cards computed
+    scorecards: int  # cards the run has: computed, or kept as stored where nothing they read changed
     changed: list[CardChange]  # new or different since the last run: published; by period, window, supplier
     benchmarks: int  # peer groups' benchmarks whose spread or ranks changed: published
     raised: int
@@ -61,6 +65,7 @@ class ScoreReport:
     actions: ActionReport
     incremental: bool
     tallied: int  # supplier-months tallied afresh (every window is summed from the months' tallies)
+    rescored: int = 0  # suppliers scored again; an incremental run keeps the others' cards, signals and plans
     replay: bool = False  # as of a day before the newest run: cards restated, signals and plans left alone
     dry_run: bool = False  # nothing was written
     skipped: bool = False  # nothing scoring reads had changed since the last run: nothing computed, nothing written
@@ -95,9 +100,11 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     last run had the same as-of date and measurement settings; otherwise (or with `full`) all are. When
     nothing it reads changed since the last run (same as-of and settings, no record marked dirty, no
     Account profile or operator's plan change marked), the run is skipped: it would write nothing.
-    Windows, scores, segments, peer benchmarks and signals are always rebuilt from all tallies, so an
-    incremental run gives what a full one would. A card is published when its supplier's own numbers
-    changed, a peer group's benchmark when its spread or ranks did.
+    With the same settings as well, only the suppliers whose tallies, plans, Account or context changed
+    are scored again, and of those whose tallies alone changed only the cards reading a changed month;
+    the others stand as stored and count in the peer benchmarks taken again with their stored numbers
+    (`sync.affected` says why that is what a full run gives). A card is published when its supplier's
+    own numbers changed, a peer group's benchmark when its spread or ranks did.
 
     As of a day before the newest run's, the run is a replay and needs `replay` (else `ReplayRefused`):
     it restates the cards but leaves risk signals and corrective actions as the newest run judged them,
@@ -119,8 +126,8 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                          "Account or plan changed); --full scores anyway", extra={"as_of": as_of.isoformat()})
                 return ScoreReport(0, [], 0, 0, 0, ActionReport(), True, 0, replay=back_dated, dry_run=dry_run,
                                    skipped=True)
-            changes = input_change_ids(connection)
-            report = _score_in(connection, settings, as_of, now, full, back_dated)
+            changes, changed_inputs = input_changes_read(connection)
+            report = _score_in(connection, settings, as_of, now, full, back_dated, changed_inputs)
             clear_input_changes(connection, changes)
             save_inputs_hash(connection, inputs_hash(settings))
             report.dry_run = dry_run
@@ -128,6 +135,7 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                 transaction.rollback()
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if report.incremental else "full",
                               "replay": back_dated, "dry_run": dry_run, "months_tallied": report.tallied,
+                              "suppliers_scored": report.rescored,
                               "scorecards": report.scorecards, "changed": len(report.changed),
                               "benchmarks_changed": report.benchmarks,
                               "signals_raised": report.raised, "signals_cleared": report.cleared,
@@ -152,7 +160,7 @@ def _read_months(settings: Settings, as_of: date) -> tuple[str, str]:
 
 
 def _score_in(connection: Connection, settings: Settings, as_of: date, now: datetime, full: bool,
-              back_dated: bool) -> ScoreReport:
+              back_dated: bool, changed_inputs: set[str]) -> ScoreReport:
     scoring = settings.scoring
     periods, history = scored_months(settings, as_of)
     months = history + periods
@@ -167,11 +175,17 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
               back_dated)
     if not incremental:
         save_tallies(connection, {}, None)
+    tallied = tallied_months(connection)
     suppliers = sorted(set(supplier_ids(connection)) | {action.supplier_id for action in actions} | set(profiles)
-                       | set(touched) | tallied_suppliers(connection) | signalled_suppliers(connection)
+                       | set(touched) | set(tallied) | signalled_suppliers(connection)
                        | {plan.supplier_id for plan in find_actions(connection, active=True)})
+    contexts = {supplier: context_fingerprint(settings, supplier, profiles.get(supplier), run.segments.get(supplier),
+                                              shares.get(supplier)) for supplier in suppliers}
+    if incremental and last_inputs_hash(connection) == inputs_hash(settings):
+        run = replace(run, rescore=rescored(suppliers, changed_inputs, contexts, load_contexts(connection)),
+                      tallied=tallied, slices=Slices(periods, scoring.windows, scoring.velocity_months))
     report = ScoreReport(0, [], 0, 0, 0, ActionReport(), incremental, 0, replay=back_dated)
-    peers, raised, cleared = PeerTable(), [], []
+    peers, raised, cleared, scored = PeerTable(), [], [], []
     for first in range(0, len(suppliers), scoring.batch_suppliers):
         done = score_batch(connection, run, suppliers[first:first + scoring.batch_suppliers], peers)
         report.scorecards, report.tallied = report.scorecards + done.scorecards, report.tallied + done.tallied
@@ -179,6 +193,9 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
         raised += [f"raised {signal.dedupe_key}" for signal in done.raised]
         cleared += [f"cleared {signal.dedupe_key}" for signal in done.cleared]
         report.actions.absorb(done.actions)
+        scored += done.scored
+    report.rescored = len(scored)
+    save_contexts(connection, {supplier: contexts[supplier] for supplier in scored}, suppliers)
     report.raised, report.cleared = len(raised), len(cleared)
     report.benchmarks = publish_benchmarks(connection, settings.broker, peers, periods, as_of, now)
     report.changed.sort(key=lambda card: (card.period, card.window_months, card.supplier_id))

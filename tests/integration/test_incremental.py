@@ -17,13 +17,17 @@ from domain.records import GoodsMovement, MovementRef, SupplierAccount
 from sandbox.generator import generate_salesforce, generate_sap
 from store import records
 from store.actions import find_actions
-from store.records import store_accounts, store_goods_movements, store_purchase_orders
+from store.records import store_accounts, store_goods_movements, store_purchase_orders, supplier_known
 from store.risks import open_signals
+from store.measurements import tallied_months
 from store.tables import scorecards
 from sync import scoring
+from sync.actions import operator_open, operator_update
+from sync.affected import Slices
 from sync.scoring import score
 from tests.support.databases import scratch_engine
 from tests.support.records import changed_line, sap_records
+from tests.support.stored import stored
 
 AS_OF = date(2026, 6, 30)
 NOW = datetime(2026, 7, 1, tzinfo=timezone.utc)
@@ -46,6 +50,10 @@ change = st.one_of(
     st.tuples(st.just("price"), st.integers(0, len(ORDERS) - 1), st.integers(-300, 300)),
     st.tuples(st.just("vendor"), st.integers(0, len(ORDERS) - 1), st.sampled_from(VENDORS)),
     st.tuples(st.just("reversal"), st.integers(0, len(MOVEMENTS) - 1), st.integers(0, 40)),
+    st.tuples(st.just("category"), st.integers(0, len(ACCOUNTS) - 1), st.sampled_from(["Electronics", "Metals", None])),
+    st.tuples(st.just("tier"), st.integers(0, len(ACCOUNTS) - 1), st.sampled_from(["Strategic", "Tier 3", None])),
+    st.tuples(st.just("vanish"), st.integers(0, len(VENDORS) - 2), st.sampled_from(VENDORS)),
+    st.tuples(st.just("plan"), st.integers(0, len(VENDORS) - 2), st.sampled_from(["otd_pct", "quality_ppm"])),
 )
 # each step: a change committed before the run, and maybe one committed by another writer while it scores
 steps = st.lists(st.tuples(change, st.none() | change), min_size=1, max_size=3)
@@ -89,20 +97,44 @@ def apply_in(connection, change, serial: int) -> None:
         store_goods_movements(connection, [receipt.model_copy(update={
             "document": f"58{serial:08d}", "movement_type": "122", "quantity": Decimal(value), "reverses": None,
             "posting_date": min(AS_OF, receipt.posting_date + timedelta(days=3))})])
+    elif kind == "vanish":  # every order of a supplier moves to another one
+        store_purchase_orders(connection, [o.model_copy(update={"vendor": value}) for o in ORDERS
+                                           if o.vendor == VENDORS[index]])
+    elif kind == "plan":  # an operator opens a plan, or cancels the one that is open
+        supplier = VENDORS[index]
+        active = [a for a in find_actions(connection, supplier_id=supplier, active=True) if a.kpi == value]
+        if active:
+            operator_update(connection, SETTINGS, active[0].action_id, "maria.buyer", NOW, status="cancelled")
+        elif supplier_known(connection, supplier):
+            target = 99.5 if value == "otd_pct" else 10.0
+            operator_open(connection, SETTINGS, supplier, value, target, date(2026, 12, 31), "maria.buyer", None,
+                          None, AS_OF, NOW, None)
     else:
-        store_accounts(connection, [ACCOUNTS[index].model_copy(update={"risk_rating": value})])
+        field = {"rating": "risk_rating", "category": "industry", "tier": "tier"}[kind]
+        store_accounts(connection, [ACCOUNTS[index].model_copy(update={field: value})])
 
 
-def state(engine, report) -> tuple:
-    """The run's changes and what is stored after it: cards, open signals, plans."""
+def state(engine, report, whole: bool = True) -> tuple:
+    """The run's count of cards and what is stored after it: cards, open signals, plans; and, `whole`, every
+    row scoring writes (events in each subject's order, benchmarks, trails, cleared signals, tallies).
+
+    Not `whole`, only the cards of windows with activity: a window whose activity went keeps its last card,
+    and a run that saw another writer's commit half-way may have rebuilt it from half of the change."""
     with engine.connect() as connection:
         signals = sorted((s.dedupe_key, s.severity, s.observed) for s in open_signals(connection))
         plans = sorted((a.supplier_id, a.kpi, a.status, a.escalation_level) for a in find_actions(connection))
-        cards = sorted(json.dumps(row.card, sort_keys=True) for row in connection.execute(select(scorecards.c.card)))
-    return report.scorecards, cards, signals, plans
+        tallied = tallied_months(connection)
+        cards = sorted(json.dumps(card, sort_keys=True)
+                       for card in connection.execute(select(scorecards.c.card)).scalars()
+                       if whole or Slices([card["period"]], [card["window_months"]], 1).live(
+                           tallied.get(card["supplier_id"], set())))
+    rows = stored(engine) if whole else {}
+    rows.pop("scoring_state", None)  # when it was scored: a run skipped as idle leaves the last run's time
+    return report.scorecards, cards, signals, plans, rows
 
 
 ORDER_CHANGES = {"line", "due", "price", "vendor"}
+ACCOUNT_CHANGES = {"rating", "category", "tier"}
 
 
 def seeded(engine):
@@ -114,10 +146,18 @@ def seeded(engine):
 
 
 def clash(one, other) -> bool:
-    """Both write the same order or Account: on PostgreSQL the second would wait for the first's commit."""
-    def row(change):
-        return "order" if change[0] in ORDER_CHANGES else change[0], change[1]
-    return other is not None and row(one) == row(other) and row(one)[0] in {"order", "rating"}
+    """Both write the same order, Account or supplier's plans: on PostgreSQL the second would wait for the
+    first's commit."""
+    def rows(change):
+        kind, index, value = change
+        if kind in ORDER_CHANGES:
+            return {("order", ORDERS[index].id)}
+        if kind == "vanish":
+            return {("order", order.id) for order in ORDERS if order.vendor == VENDORS[index]}
+        if kind in ACCOUNT_CHANGES:
+            return {("account", index)}
+        return {("plans", VENDORS[index])} if kind == "plan" else set()
+    return other is not None and not rows(one).isdisjoint(rows(other))
 
 
 @contextmanager
@@ -155,7 +195,7 @@ def incremental_and_full(kind: str, folder: str, steps) -> list:
         seeded(incremental), seeded(full)
         scored = score(incremental, SETTINGS, AS_OF, NOW)  # the cards of the newest run that was not skipped
         assert state(incremental, scored) == state(full, score(full, SETTINGS, AS_OF, NOW))
-        reports = []
+        reports, whole = [], True
         for n, (change, concurrent) in enumerate(steps):
             serial = 2 * n
             writer = incremental.connect() if concurrent else None
@@ -175,7 +215,8 @@ def incremental_and_full(kind: str, folder: str, steps) -> list:
                 quick = score(incremental, SETTINGS, AS_OF, now)
                 scored = scored if quick.skipped else quick
             assert quick.incremental
-            assert state(incremental, scored) == state(full, score(full, SETTINGS, AS_OF, now, full=True))
+            whole = whole and writer is None  # a run that saw another writer's change half-way publishes it twice
+            assert state(incremental, scored, whole) == state(full, score(full, SETTINGS, AS_OF, now, full=True), whole)
             reports.append(quick)
     return reports
 
@@ -206,6 +247,22 @@ def test_incremental_equals_full_recompute_with_writers_committing_meanwhile_on_
 def test_a_mark_with_a_lower_id_committed_during_a_run_is_scored_by_the_next(kind):
     with tempfile.TemporaryDirectory() as folder:
         incremental_and_full(kind, folder, [(("line", 5, 3), ("due", 9, 30))])
+
+
+RECENT = next(n for n, order in enumerate(ORDERS) if order.order_date >= date(2026, 5, 1))
+OLDEST = min(range(len(ORDERS)), key=lambda n: (ORDERS[n].order_date, ORDERS[n].id))
+# a receipt in a recent month, an old order's line, an Account moving its supplier to another SRM level, a
+# plan opened and cancelled, a category, a supplier whose orders all move to a new one
+HISTORY = [("receipt", RECENT, 0), ("line", OLDEST, 7), ("tier", 0, "Tier 3"), ("plan", 1, "otd_pct"),
+           ("category", 1, "Electronics"), ("plan", 1, "otd_pct"), ("vanish", 2, VENDORS[-1]), ("receipt", 3, 5)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_history_of_changes_scored_incrementally_gives_what_full_runs_give(kind):
+    with tempfile.TemporaryDirectory() as folder:
+        reports = incremental_and_full(kind, folder, quietly(HISTORY))
+    assert reports[0].rescored == 1  # the others' cards, signals and plans are kept
+    assert all(report.rescored < len(VENDORS) for report in reports)
 
 
 def test_many_touched_suppliers_or_months_are_read_whole_with_the_same_result(monkeypatch):
@@ -246,3 +303,23 @@ def test_scoring_suppliers_in_batches_gives_what_one_batch_gives(monkeypatch):
             quick = score(batches, batched, AS_OF, NOW + timedelta(minutes=n + 1))
             assert quick.incremental
             assert state(batches, quick) == state(whole, score(whole, SETTINGS, AS_OF, NOW + timedelta(minutes=n + 1)))
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_a_plan_closed_while_its_critical_signal_holds_is_followed_by_a_new_one_as_a_full_run_opens(kind):
+    """An operator's plan with a target any month meets closes after two months at target while the KPI
+    stays below its threshold: the next run (same as-of) opens a new plan for the signal, as a full run does."""
+    may_end, supplier = date(2026, 5, 31), VENDORS[1]
+    with tempfile.TemporaryDirectory() as folder, scratch_engine(kind, Path(folder)) as incremental, \
+            scratch_engine(kind, Path(folder)) as full:
+        for engine in (incremental, full):
+            seeded(engine)
+            with engine.begin() as connection:
+                operator_open(connection, SETTINGS, supplier, "otd_pct", 1.0, date(2026, 12, 31), "maria.buyer",
+                              None, None, may_end, NOW, None)
+            score(engine, SETTINGS, may_end, NOW)
+            assert score(engine, SETTINGS, AS_OF, NOW + timedelta(minutes=1)).actions.closed == 1
+        later = NOW + timedelta(minutes=2)
+        quick = score(incremental, SETTINGS, AS_OF, later)
+        assert quick.actions.opened == 1 and quick.rescored == 1
+        assert state(incremental, quick) == state(full, score(full, SETTINGS, AS_OF, later, full=True))

@@ -1,49 +1,29 @@
 """Scoring a supplier at a time stores and publishes exactly what scoring everyone at once does."""
-import json
 import tempfile
 from datetime import date, datetime, time, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from config import load_settings
 from sandbox.generator import generate_salesforce, generate_sap
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
-from store.tables import metadata
 from sync.scoring import score
 from tests.support.databases import scratch_engine
 from tests.support.populated import accounts_of
 from tests.support.records import changed_line, sap_records
+from tests.support.stored import stored
 
 MAY_END, JUNE_END = date(2026, 5, 31), date(2026, 6, 30)
 ORDERS, MOVEMENTS = sap_records(generate_sap(7, 8, seed=17, as_of=JUNE_END))
 ACCOUNTS = accounts_of(generate_salesforce(7, seed=17, as_of=JUNE_END))
-WRITTEN = ("scorecards", "kpi_measurements", "tallies", "scoring_state", "risk_signals", "corrective_actions",
-           "action_audit", "outbox", "supplier_sequences", "benchmarks")
 # low limits, so that signals are raised and cleared and plans opened, judged and escalated
 RISKY = {"risks": {"concentration_share": 0.01}, "scoring": {"months": 4}}
 
 
 def at(day: date) -> datetime:
     return datetime.combine(day, time(23), timezone.utc)
-
-
-def stored(engine) -> dict[str, list[str]]:
-    """Every row a run writes, without surrogate ids and event ids (random), as sorted text."""
-    found = {}
-    with engine.connect() as connection:
-        for name in WRITTEN:
-            rows = []
-            for row in connection.execute(select(metadata.tables[name])).mappings():
-                row = {key: value for key, value in row.items() if not (key == "id" and name != "corrective_actions")}
-                if name == "outbox":
-                    envelope = json.loads(row.pop("envelope"))
-                    row["envelope"] = {key: value for key, value in envelope.items() if key != "id"}
-                rows.append(repr(sorted(row.items())))
-            found[name] = sorted(rows)
-    return found
 
 
 def run(engine, batch: int) -> list[tuple]:

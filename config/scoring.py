@@ -1,7 +1,7 @@
 """The sections that shape the numbers: delivery windows, scoring, segmentation, risk signals, corrective actions."""
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from config.kpis import DEFAULT_GRADES, DEFAULT_SCALES, KPI_KEYS, KpiScale
 from config.strict import StrictModel
@@ -17,35 +17,29 @@ class DeliverySettings(StrictModel):
     over_tolerance_pct: float = Field(5, ge=0)
 
 
-SRM_LEVELS = ("strategic", "performance-managed", "basic")
+SrmLevel = Literal["strategic", "performance-managed", "basic"]
 Severity = Literal["info", "warning", "critical"]
+#: a mapping whose keys are matched as written in the CRM or config, in any case and spacing
+ByLowerKey = AfterValidator(lambda mapping: {key.strip().lower(): value for key, value in mapping.items()})
 
 
 class SegmentationSettings(StrictModel):
     pareto_share: float = Field(0.8, gt=0, le=1, description="Spend share that makes the high-spend (A) class.")
     risk_high: float = Field(0.5, ge=0, le=1)
-    risk_ratings: dict[str, float] = Field(default_factory=lambda: {"high": 1.0, "medium": 0.5, "low": 0.0})
+    risk_ratings: Annotated[dict[str, float], ByLowerKey] = Field(
+        default_factory=lambda: {"high": 1.0, "medium": 0.5, "low": 0.0})
     critical_materials: list[str] = Field(default_factory=list)
-    tier_levels: dict[str, Literal["strategic", "performance-managed", "basic"]] = Field(default_factory=lambda: {
+    tier_levels: Annotated[dict[str, SrmLevel], ByLowerKey] = Field(default_factory=lambda: {
         "strategic": "strategic", "tier 1": "strategic", "performance-managed": "performance-managed",
         "tier 2": "performance-managed", "basic": "basic", "tier 3": "basic"})
-
-    @field_validator("risk_ratings", "tier_levels")
-    @classmethod
-    def _lower_keys(cls, mapping: dict) -> dict:
-        return {key.strip().lower(): value for key, value in mapping.items()}
 
 
 class RiskSettings(StrictModel):
     trend_points: float = Field(2.0, gt=0, description="Velocity at or below minus this raises a trend signal.")
     concentration_share: float = Field(0.5, gt=0, le=1, description="Share of a category's spend on one supplier.")
-    crm_severity: dict[str, Severity] = Field(default_factory=lambda: {"high": "critical", "medium": "warning"})
+    crm_severity: Annotated[dict[str, Severity], ByLowerKey] = Field(
+        default_factory=lambda: {"high": "critical", "medium": "warning"})
     pchart_months: int = Field(12, ge=3, le=36)
-
-    @field_validator("crm_severity")
-    @classmethod
-    def _lower_keys(cls, mapping: dict) -> dict:
-        return {key.strip().lower(): value for key, value in mapping.items()}
 
 
 class ActionSettings(StrictModel):
@@ -61,7 +55,7 @@ class ActionSettings(StrictModel):
 
 class ScoringSettings(StrictModel):
     kpis: dict[str, KpiScale] = Field(default_factory=lambda: dict(DEFAULT_SCALES))
-    segment_weights: dict[Literal["strategic", "performance-managed", "basic"], dict[str, float]] = Field(
+    segment_weights: dict[SrmLevel, dict[str, float]] = Field(
         default_factory=dict, description="Per SRM level, weights that replace the default weight of each KPI named.")
     grades: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_GRADES))
     months: int = Field(12, ge=1, le=60)

@@ -18,17 +18,17 @@ from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSett
 from config.broker import BrokerSettings, ConsumerSettings, QueueBinding
 from config.connectors import RemoteSettings, SalesforceSettings, SapSettings, WriteBackSettings
 from config.database import DatabaseSettings
-from config.scoring import (SRM_LEVELS, ActionSettings, DeliverySettings, RiskSettings, ScoringSettings,
-                            SegmentationSettings, Severity)
+from config.scoring import (ActionSettings, DeliverySettings, RiskSettings, ScoringSettings,
+                            SegmentationSettings, Severity, SrmLevel)
 from config.service import ConsoleSettings, HttpSettings, LogSettings, SchedulerSettings, TimeZone
 from config.strict import ENV_PREFIX, ConfigError, check_environment, describe
 from config.suppliers import SAP_VENDOR_ID, SupplierSettings
 
 __all__ = [
-    "ENV_PREFIX", "SAP_VENDOR_ID", "SRM_LEVELS", "ActionSettings", "BrokerSettings", "ConfigError", "ConsoleSettings",
+    "ENV_PREFIX", "SAP_VENDOR_ID", "ActionSettings", "BrokerSettings", "ConfigError", "ConsoleSettings",
     "ConsumerSettings", "DatabaseSettings", "DeliverySettings", "HttpSettings", "LogSettings", "QueueBinding",
     "RemoteSettings", "RiskSettings", "SalesforceSettings", "SapSettings", "SchedulerSettings", "ScoringSettings",
-    "SegmentationSettings", "Settings", "Severity", "SupplierSettings", "TimeZone", "WriteBackSettings",
+    "SegmentationSettings", "Settings", "Severity", "SrmLevel", "SupplierSettings", "TimeZone", "WriteBackSettings",
     "load_settings", "read_config_file",
 ]
 

@@ -4,9 +4,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from config.scoring import Severity
+
 RiskKind = Literal["threshold_breach", "p_chart", "run_rule", "trend", "concentration", "single_source", "crm_risk",
                    "action_overdue"]
-Severity = Literal["info", "warning", "critical"]
 
 
 class RiskSignal(BaseModel):

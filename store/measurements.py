@@ -1,5 +1,6 @@
 """What incremental scoring keeps between runs: touched supplier-months, other changed inputs, each month's tally,
 and the basis of the last run."""
+import sys
 from array import array
 from dataclasses import asdict, fields
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from store.upsert import insert_rows, upsert
 TallyKey = tuple[str, str]  # supplier, month
 Touched = dict[str, set[str] | None]  # supplier → the months its changes touched (None: every month)
 CLEAR_CHUNK = 5000  # ids per DELETE, well under every driver's bind-parameter limit
+CLEAR_RUNS = 500  # runs of consecutive ids per DELETE: two bound values each
 MARKS_CHUNK = 10000  # marks fetched at a time
 
 
@@ -25,30 +27,40 @@ def mark_dirty(connection: Connection, marks: Iterable[tuple[str, str]]) -> None
                 [{"supplier_id": supplier, "period": period} for supplier, period in sorted(set(marks))])
 
 
-def dirty(connection: Connection) -> tuple[Sequence[int], Touched]:
-    """The marks committed so far (their ids) and, per supplier, the months they touched.
+def dirty(connection: Connection, by_month: bool = True) -> tuple[Sequence[int], Touched]:
+    """The marks committed so far, as runs of consecutive ids, and per supplier the months they touched
+    (without `by_month`, as a full run reads them, None: it tallies every month anyway).
 
     A full sync leaves a mark per supplier-month per page it stored (hundreds of thousands at thousands of
-    suppliers), so they are read in chunks from a server-side cursor and their ids kept as a packed
-    array: what scoring holds before its first batch does not grow with every page ever stored."""
+    suppliers), so they are read in chunks from a server-side cursor and kept as a packed array of
+    (first, last) id runs, and months as one shared string each: what scoring holds before its first batch
+    does not grow with every page ever stored."""
     rows = connection.execute(select(dirty_suppliers.c.id, dirty_suppliers.c.supplier_id, dirty_suppliers.c.period)
-                              .execution_options(yield_per=MARKS_CHUNK))
+                              .order_by(dirty_suppliers.c.id).execution_options(yield_per=MARKS_CHUNK))
     read = array("q")
     touched: Touched = {}
     for mark, supplier, period in rows:
-        read.append(mark)
-        months = touched.setdefault(supplier, set())
+        if read and read[-1] == mark - 1:
+            read[-1] = mark
+        else:
+            read.extend((mark, mark))
+        months = touched.setdefault(supplier, set() if by_month else None)
         if period is None or months is None:
             touched[supplier] = None
         else:
-            months.add(period)
+            months.add(sys.intern(period))
     return read, touched
 
 
 def clear_dirty(connection: Connection, read: Sequence[int]) -> None:
-    """Delete exactly the marks a run read. Not "every id up to the highest read": on PostgreSQL ids are
-    taken when a transaction inserts, not when it commits, so a lower id can commit after the read."""
-    _delete_ids(connection, dirty_suppliers, read)
+    """Delete exactly the marks a run read: each run of ids `dirty` gave holds only ids it read (a gap ends
+    one). Not "every id up to the highest read": on PostgreSQL ids are taken when a transaction inserts, not
+    when it commits, so a lower id can commit after the read."""
+    mark = dirty_suppliers.c.id
+    for start in range(0, len(read), 2 * CLEAR_RUNS):
+        runs = read[start:start + 2 * CLEAR_RUNS]
+        connection.execute(delete(dirty_suppliers).where(
+            or_(*(mark.between(runs[at], runs[at + 1]) for at in range(0, len(runs), 2)))))
 
 
 def _delete_ids(connection: Connection, table: Table, ids: Sequence[int]) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Engine
 
 from config import Settings
 from domain.periods import period_of
+from domain.suppliers import SupplierProfile
 from mapping.explain import (
     RULES,
     explain_actions,
@@ -20,7 +21,7 @@ from mapping.explain import (
 )
 from mapping.kpis import baseline_prices, months_before
 from mapping.scorecards import SupplierActivity, activities, measure_window, month_periods, targets, window_periods
-from mapping.segments import category_shares, segments_of, spend_by_material, supplier_spend
+from mapping.segments import Segment, category_shares, segments_of, spend_by_material, supplier_spend
 from store.actions import find_actions
 from store.measurements import (
     clear_dirty,
@@ -42,7 +43,8 @@ from store.records import actions_due, item_histories, ordered_items, ordered_si
 from store.risks import signalled_suppliers
 from sync.actions import ActionReport
 from sync.affected import Slices, context_fingerprint, rescored
-from sync.batches import CardChange, Run, delivery_window, first_day, score_batch
+from sync.batches import Run, delivery_window, first_day, score_batch
+from sync.card_changes import CardChanges
 from sync.peers import PeerTable, publish_benchmarks
 
 log = logging.getLogger("srm_bridge.sync.scoring")
@@ -58,7 +60,7 @@ class ReplayRefused(ValueError):
 @dataclass
 class ScoreReport:
     scorecards: int  # cards the run has: computed, or kept as stored where nothing they read changed
-    changed: list[CardChange]  # new or different since the last run: published; by period, window, supplier
+    changed: CardChanges  # new or different since the last run: published; by period, window, supplier
     benchmarks: int  # peer groups' benchmarks whose spread or ranks changed: published
     raised: int
     cleared: int
@@ -124,8 +126,8 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
                                                      _read_months(settings, as_of)):
                 log.info("scoring skipped: nothing changed since the last run (same as-of and settings, no record, "
                          "Account or plan changed); --full scores anyway", extra={"as_of": as_of.isoformat()})
-                return ScoreReport(0, [], 0, 0, 0, ActionReport(), True, 0, replay=back_dated, dry_run=dry_run,
-                                   skipped=True)
+                return ScoreReport(0, CardChanges(), 0, 0, 0, ActionReport(), True, 0, replay=back_dated,
+                                   dry_run=dry_run, skipped=True)
             changes, changed_inputs = input_changes_read(connection)
             report = _score_in(connection, settings, as_of, now, full, back_dated, changed_inputs)
             clear_input_changes(connection, changes)
@@ -164,14 +166,12 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
     scoring = settings.scoring
     periods, history = scored_months(settings, as_of)
     months = history + periods
-    marks, touched = dirty(connection)
     incremental = not full and last_basis(connection) == (as_of, basis_hash(settings))
+    marks, touched = dirty(connection, by_month=incremental)
     profiles = supplier_profiles(connection)
     actions = actions_due(connection, first_day(months[0]), as_of)
-    spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
-    shares = category_shares(supplier_spend(spend), {s: p.category for s, p in profiles.items()})
     run = Run(settings, as_of, now, periods, months, targets(periods, scoring.windows, history), profiles, actions,
-              segments_of(spend, profiles, settings.segmentation), shares, touched if incremental else None,
+              *_segments_and_shares(connection, settings, as_of, profiles), touched if incremental else None,
               back_dated)
     if not incremental:
         save_tallies(connection, {}, None)
@@ -180,16 +180,16 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
                        | set(touched) | set(tallied) | signalled_suppliers(connection)
                        | {plan.supplier_id for plan in find_actions(connection, active=True)})
     contexts = {supplier: context_fingerprint(settings, supplier, profiles.get(supplier), run.segments.get(supplier),
-                                              shares.get(supplier)) for supplier in suppliers}
+                                              run.shares.get(supplier)) for supplier in suppliers}
     if incremental and last_inputs_hash(connection) == inputs_hash(settings):
         run = replace(run, rescore=rescored(suppliers, changed_inputs, contexts, load_contexts(connection)),
                       tallied=tallied, slices=Slices(periods, scoring.windows, scoring.velocity_months))
-    report = ScoreReport(0, [], 0, 0, 0, ActionReport(), incremental, 0, replay=back_dated)
+    report = ScoreReport(0, CardChanges(), 0, 0, 0, ActionReport(), incremental, 0, replay=back_dated)
     peers, raised, cleared, scored = PeerTable(), [], [], []
     for first in range(0, len(suppliers), scoring.batch_suppliers):
         done = score_batch(connection, run, suppliers[first:first + scoring.batch_suppliers], peers)
         report.scorecards, report.tallied = report.scorecards + done.scorecards, report.tallied + done.tallied
-        report.changed += done.changed
+        report.changed.extend(done.changed)
         raised += [f"raised {signal.dedupe_key}" for signal in done.raised]
         cleared += [f"cleared {signal.dedupe_key}" for signal in done.cleared]
         report.actions.absorb(done.actions)
@@ -198,7 +198,6 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
     save_contexts(connection, {supplier: contexts[supplier] for supplier in scored}, suppliers)
     report.raised, report.cleared = len(raised), len(cleared)
     report.benchmarks = publish_benchmarks(connection, settings.broker, peers, periods, as_of, now)
-    report.changed.sort(key=lambda card: (card.period, card.window_months, card.supplier_id))
     report.signals = raised + cleared  # all raised first, as one run over everyone lists them
     clear_dirty(connection, marks)
     save_basis(connection, as_of, basis_hash(settings), now)
@@ -206,6 +205,15 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
                                   "benchmark.published.v1": report.benchmarks, "risk.raised.v1": report.raised,
                                   "risk.cleared.v1": report.cleared}) + Counter(report.actions.events))
     return report
+
+
+def _segments_and_shares(connection: Connection, settings: Settings, as_of: date,
+                         profiles: dict[str, SupplierProfile]) -> tuple[dict[str, Segment], dict[str, float]]:
+    """Each supplier's segment and share of its category's spend: the spend per supplier and material they
+    are worked out from is not kept through the batches."""
+    spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
+    shares = category_shares(supplier_spend(spend), {s: p.category for s, p in profiles.items()})
+    return segments_of(spend, profiles, settings.segmentation), shares
 
 
 def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, kpi: str, window_months: int,

@@ -169,8 +169,8 @@ def committing_after_the_marks_are_read(writer):
         return
     read_marks = scoring.dirty
 
-    def read_then_commit(connection):
-        found = read_marks(connection)
+    def read_then_commit(connection, **reading):
+        found = read_marks(connection, **reading)
         writer.commit()
         writer.close()
         return found

@@ -3,7 +3,7 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import (ColumnElement, Connection, Date, Row, Select, String, and_, bindparam, delete, false, func, or_,
+from sqlalchemy import (ColumnElement, Connection, Date, Select, String, and_, bindparam, delete, false, func, or_,
                         select, true, tuple_)
 from sqlalchemy.dialects.postgresql import ARRAY
 
@@ -47,8 +47,8 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     if not orders:
         return refused
     ids = [order.id for order in orders]
-    before = _stored_orders(connection, ids)
-    first_seen = _confirmations_first_seen(before)
+    before = _order_footprint(connection, ids)
+    first_seen = _confirmations_first_seen(connection, ids)
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
          "changed_at": o.changed_at.astimezone(timezone.utc)} for o in orders], ["po_id"])
@@ -69,10 +69,8 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
                          for n, c in enumerate(item.confirmations, 1))
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         insert_rows(connection, table, rows)
-    after = _stored_orders(connection, ids)
-    changed = [po_id for po_id in ids if before.get(po_id) != after.get(po_id)]  # stored again as it was: no mark
-    old, new = _order_footprint(connection, before, changed), _order_footprint(connection, after, changed)
-    mark_dirty(connection, old.months | new.months | _baseline_reach(old.prices ^ new.prices))
+    after = _order_footprint(connection, ids)
+    mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
     return refused
 
 
@@ -81,38 +79,13 @@ def _confirmation_key(confirmation_id: str | None, seq: int) -> str:
     return confirmation_id if confirmation_id is not None else f"#{seq}"
 
 
-def _confirmations_first_seen(stored: dict[str, "StoredOrder"]) -> dict[tuple[str, str, str], date]:
+def _confirmations_first_seen(connection: Connection, po_ids: list[str]) -> dict[tuple[str, str, str], date]:
     """When each stored confirmation of these orders was first seen: kept when its order is stored again."""
+    c = confirmations.c
+    rows = connection.execute(select(c.po_id, c.item_id, c.confirmation_id, c.seq, c.first_seen_on)
+                              .where(among(connection, c.po_id, po_ids)))
     return {(po_id, item_id, _confirmation_key(confirmation_id, seq)): seen
-            for po_id, order in stored.items()
-            for item_id, seq, confirmation_id, _, _, seen, _, _ in order.confirmations}
-
-
-class StoredOrder(NamedTuple):
-    """Every stored column of an order, its items, schedule lines and confirmations (keys left out where
-    they are the order's): equal before and after storing it exactly when storing it changed nothing."""
-
-    header: tuple  # vendor, order date, currency, changed at
-    items: frozenset[tuple]
-    lines: frozenset[tuple]
-    confirmations: frozenset[tuple]
-
-
-ORDER_PARTS = ((po_items, "items"), (schedule_lines, "lines"), (confirmations, "confirmations"))
-
-
-def _stored_orders(connection: Connection, po_ids: list[str]) -> dict[str, StoredOrder]:
-    po = purchase_orders.c
-    headers = {row[0]: tuple(row[1:]) for row in connection.execute(
-        select(po.po_id, po.vendor_id, po.order_date, po.currency, po.changed_at)
-        .where(among(connection, po.po_id, po_ids)))}
-    parts: dict[str, dict[str, set[tuple]]] = {po_id: {name: set() for _, name in ORDER_PARTS} for po_id in headers}
-    for table, name in ORDER_PARTS:
-        columns = [column for column in table.c if column.name != "po_id"]
-        for row in connection.execute(select(table.c.po_id, *columns).where(among(connection, table.c.po_id, po_ids))):
-            parts[row[0]][name].add(tuple(row[1:]))
-    return {po_id: StoredOrder(header, *(frozenset(parts[po_id][name]) for _, name in ORDER_PARTS))
-            for po_id, header in headers.items()}
+            for po_id, item_id, confirmation_id, seq, seen in rows}
 
 
 class Footprint(NamedTuple):
@@ -124,21 +97,20 @@ class Footprint(NamedTuple):
     prices: set[tuple]
 
 
-def _order_footprint(connection: Connection, stored: dict[str, StoredOrder], po_ids: list[str]) -> Footprint:
-    """The footprint of these orders as `stored` has them; their receipts are read, which storing an order
-    leaves as they are."""
-    orders = {po_id: stored[po_id] for po_id in po_ids if po_id in stored}
-    gm = goods_movements.c
-    posted = connection.execute(select(gm.po_id, gm.posting_date).distinct()
-                                .where(among(connection, gm.po_id, list(orders)))).all() if orders else []
-    months, prices = set(), set()
-    for po_id, order in orders.items():
-        vendor, ordered_on = order.header[:2]
-        months.add((vendor, period_of(ordered_on)))
-        months.update((vendor, period_of(due)) for _, _, due, _ in order.lines)
-        prices.update((vendor, ordered_on, po_id, item_id, material, net_price, price_unit)
-                      for item_id, material, _, _, _, net_price, price_unit in order.items)
-    months.update((orders[po_id].header[0], period_of(day)) for po_id, day in posted)
+def _order_footprint(connection: Connection, po_ids: list[str]) -> Footprint:
+    po = purchase_orders.c
+    heads = connection.execute(
+        select(po.vendor_id, po.order_date, po.po_id, po_items.c.item_id, po_items.c.material,
+               po_items.c.net_price, po_items.c.price_unit)
+        .outerjoin(po_items, po_items.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))).all()
+    dated = connection.execute(
+        select(po.vendor_id, schedule_lines.c.due_date).join(schedule_lines, schedule_lines.c.po_id == po.po_id)
+        .where(among(connection, po.po_id, po_ids))
+        .union(select(po.vendor_id, goods_movements.c.posting_date)
+               .join(goods_movements, goods_movements.c.po_id == po.po_id)
+               .where(among(connection, po.po_id, po_ids)))).all()
+    months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day)) for vendor, day in dated}
+    prices = {tuple(row) for row in heads if row.item_id is not None}
     return Footprint(months, prices)
 
 
@@ -157,8 +129,8 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
     unknown = {r.key for r in refused}
     keep = [m for m in movements if m.key not in unknown]
     refused += repeated
-    keys = {(m.document, m.year, m.line) for m in keep}
-    before = _stored_movement_rows(connection, keys)
+    keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
+    before = _movement_months(connection, keys)
     upsert(connection, goods_movements, [
         {"document": m.document, "year": m.year, "line": m.line, "movement_type": m.movement_type,
          "posting_date": m.posting_date, "quantity": m.quantity, "unit": m.unit, "po_id": m.po, "item_id": m.po_item,
@@ -167,51 +139,41 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
          "reverses_year": m.reverses.year if m.reverses else None,
          "reverses_line": m.reverses.line if m.reverses else None,
          "changed_at": m.changed_at.astimezone(timezone.utc)} for m in keep], ["document", "year", "line"])
-    after = _stored_movement_rows(connection, keys)
-    # a movement stored again as it was marks nothing; a changed one, what it fed and what it feeds now,
-    # and what the movements it reverses (before and now) feed
-    changed = [row for key in keys if before.get(key) != after.get(key) for row in (before.get(key), after.get(key))
-               if row is not None]
-    reversed_keys = {(row.reverses_document, row.reverses_year, row.reverses_line)
-                     for row in changed if row.reverses_document is not None}
-    changed += _stored_movement_rows(connection, reversed_keys).values()
-    mark_dirty(connection, _movement_months(connection, changed))
+    mark_dirty(connection, before | _movement_months(connection, keys))
     return refused
 
 
-def _stored_movement_rows(connection: Connection, keys: set[tuple[str, int, int]]) -> dict[tuple[str, int, int], Row]:
-    """Every stored column of these material document lines, by key.
+def _movement_months(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, str]]:
+    """(supplier, month) these stored movements feed: their posting months and the due months of every line
+    of their PO items (receipts are allocated across an item's lines). A movement whose PO is not stored
+    yet feeds nothing; storing the PO marks it.
 
     Looked up by document number, the key's leading column, and narrowed to the exact keys here: PostgreSQL
     plans a row-value IN list of a page's keys as hundreds of ORs, which cost more to plan than to run."""
     if not keys:
-        return {}
-    gm = goods_movements.c
-    rows = connection.execute(select(goods_movements)
-                              .where(among(connection, gm.document, {document for document, _, _ in keys})))
-    return {key: row for row in rows if (key := (row.document, row.year, row.line)) in keys}
-
-
-def _movement_months(connection: Connection, movements: list[Row]) -> set[tuple[str, str]]:
-    """(supplier, month) these movements feed: their posting months and the due months of every line of
-    their PO items (receipts are allocated across an item's lines). A movement whose PO is not stored
-    yet feeds nothing; storing the PO marks it."""
-    if not movements:
         return set()
-    po_ids = {movement.po_id for movement in movements}
-    po, sl = purchase_orders.c, schedule_lines.c
-    vendors = dict(connection.execute(select(po.po_id, po.vendor_id).where(among(connection, po.po_id, po_ids))).all())
-    due: dict[tuple[str, str], set[date]] = defaultdict(set)
-    for po_id, item_id, day in connection.execute(select(sl.po_id, sl.item_id, sl.due_date)
-                                                  .where(among(connection, sl.po_id, po_ids))):
-        due[(po_id, item_id)].add(day)
+    gm = goods_movements.c
+    rows = connection.execute(
+        select(gm.document, gm.year, gm.line, purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
+        .join(purchase_orders, purchase_orders.c.po_id == gm.po_id)
+        .outerjoin(schedule_lines, (schedule_lines.c.po_id == gm.po_id) & (schedule_lines.c.item_id == gm.item_id))
+        .where(among(connection, gm.document, {document for document, _, _ in keys})))
     months = set()
-    for movement in movements:
-        if (vendor := vendors.get(movement.po_id)) is None:
+    for document, year, line, vendor, posted, due in rows:
+        if (document, year, line) not in keys:
             continue
-        months.add((vendor, period_of(movement.posting_date)))
-        months.update((vendor, period_of(day)) for day in due[(movement.po_id, movement.item_id)])
+        months.add((vendor, period_of(posted)))
+        if due is not None:
+            months.add((vendor, period_of(due)))
     return months
+
+
+def _stored_movements(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, int, int]]:
+    """Which of these material document lines are stored."""
+    gm = goods_movements.c
+    rows = connection.execute(select(gm.document, gm.year, gm.line)
+                              .where(among(connection, gm.document, {document for document, _, _ in keys})))
+    return {tuple(row) for row in rows} & keys
 
 
 def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
@@ -219,7 +181,7 @@ def _unknown_reversals(connection: Connection, movements: list[GoodsMovement]) -
     wanted -= {(m.document, m.year, m.line) for m in movements}
     if not wanted:
         return []
-    stored = set(_stored_movement_rows(connection, wanted))
+    stored = _stored_movements(connection, wanted)
     return [Rejected(key=m.key, reason=f"reverses {r.document}/{r.year}/{r.line}, which is not stored "
                                        "(pull the original document first)", raw=m.model_dump_json(), waits=True)
             for m in movements if (r := m.reverses) and (r.document, r.year, r.line) in wanted - stored]

@@ -237,6 +237,13 @@ def test_incremental_equals_full_recompute_with_writers_committing_meanwhile(ste
     check_incremental_equals_full("sqlite", steps)
 
 
+@pytest.mark.xfail(strict=True, reason="known defect: the incremental run leaves supplier 0000100001's otd_pct plan "
+                   "verifying where a full run has it open, after an operator's plan with another supplier vanishing "
+                   "meanwhile; fix it, then drop this mark")
+def test_an_operators_plan_while_another_supplier_vanishes_gives_what_a_full_run_gives():
+    check_incremental_equals_full("sqlite", [(("plan", 0, "otd_pct"), ("vanish", 0, "0000100002"))])
+
+
 @hypothesis_settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps)
 def test_incremental_equals_full_recompute_with_writers_committing_meanwhile_on_postgresql(steps):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine
 
 from config import Settings
+from domain.performance import collector_paused
 from domain.periods import period_of
 from domain.suppliers import SupplierProfile
 from mapping.explain import (
@@ -187,7 +188,8 @@ def _score_in(connection: Connection, settings: Settings, as_of: date, now: date
     report = ScoreReport(0, CardChanges(), 0, 0, 0, ActionReport(), incremental, 0, replay=back_dated)
     peers, raised, cleared, scored = PeerTable(), [], [], []
     for first in range(0, len(suppliers), scoring.batch_suppliers):
-        done = score_batch(connection, run, suppliers[first:first + scoring.batch_suppliers], peers)
+        with collector_paused():  # a batch builds many objects and few cycles: those wait for its end
+            done = score_batch(connection, run, suppliers[first:first + scoring.batch_suppliers], peers)
         report.scorecards, report.tallied = report.scorecards + done.scorecards, report.tallied + done.tallied
         report.changed.extend(done.changed)
         raised += [f"raised {signal.dedupe_key}" for signal in done.raised]
@@ -211,7 +213,8 @@ def _segments_and_shares(connection: Connection, settings: Settings, as_of: date
                          profiles: dict[str, SupplierProfile]) -> tuple[dict[str, Segment], dict[str, float]]:
     """Each supplier's segment and share of its category's spend: the spend per supplier and material they
     are worked out from is not kept through the batches."""
-    spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
+    with collector_paused():
+        spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
     shares = category_shares(supplier_spend(spend), {s: p.category for s, p in profiles.items()})
     return segments_of(spend, profiles, settings.segmentation), shares
 

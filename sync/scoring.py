@@ -107,7 +107,10 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
     are scored again, and of those whose tallies alone changed only the cards reading a changed month;
     the others stand as stored and count in the peer benchmarks taken again with their stored numbers
     (`sync.affected` says why that is what a full run gives). A card is published when its supplier's
-    own numbers changed, a peer group's benchmark when its spread or ranks did.
+    own numbers changed, a peer group's benchmark when its spread or ranks did. A run reads committed data
+    as it goes, not one snapshot: when another writer commits records while it scores, the run may read
+    some of that writer's months before the change and some after. The next run scores the change (its
+    marks), and the cards then are what a full run gives; a plan judged meanwhile stays as it was judged.
 
     As of a day before the newest run's, the run is a replay and needs `replay` (else `ReplayRefused`):
     it restates the cards but leaves risk signals and corrective actions as the newest run judged them,

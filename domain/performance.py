@@ -21,3 +21,9 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def collect_young() -> None:
+    """While the collector is paused: free the cycles among the objects made since the last collection
+    (generations 0 and 1: a page's parse, say), without walking everything older."""
+    gc.collect(1)

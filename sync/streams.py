@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from config.masking import mask_secrets
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError, LimitExceeded, Stopped
+from domain.performance import collector_paused, collect_young
 from domain.records import Page, Rejected
 from store.sync_state import (
     add_progress,
@@ -105,9 +106,10 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         position, waiting = _Position(stream.name, cursor, upper, (lower, upper) if stream.resumes else None), []
         fetched = stream.fetch(lower, upper, done) if stream.resumes else stream.fetch(lower, upper)
         with _progress(result, run_id, started), heartbeat(engine, row_id), \
-                cancel.deadline(stream.timeout_s, over_time), closing(fetched) as pages:
+                cancel.deadline(stream.timeout_s, over_time), closing(fetched) as pages, collector_paused():
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
+                collect_young()
                 if on_page:
                     on_page(stream.name, *counts)
                 cancel.check()

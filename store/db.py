@@ -11,6 +11,7 @@ leaves no schema rather than half of one.
 """
 import time
 from importlib import resources
+from typing import Iterable
 
 import psycopg
 from alembic import command
@@ -103,6 +104,18 @@ def _postgresql_engine(url, settings: DatabaseSettings) -> Engine:  # noqa: ANN0
         connection.cursor_factory = SyncedCursor
         return connection
     return engine
+
+
+def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
+    """ANALYZE `tables` on PostgreSQL. After a bulk load its planner would plan from the statistics of the
+    tables as they were, until autovacuum (where it is on) gets to them: scoring right after a first sync
+    then scanned every record of the window once per supplier batch (1.8 s a batch at 5,000 suppliers,
+    1.0 s with current statistics). SQLite plans without them."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE " + ", ".join(connection.dialect.identifier_preparer.quote(table)
+                                                          for table in tables))
 
 
 def alembic_config(engine: Engine, connection: Connection | None = None) -> Config:

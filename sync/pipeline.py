@@ -1,11 +1,13 @@
 """One sync run: pull the streams, each page stored with its cursor."""
 import logging
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from config import Settings
 from config.masking import secret_values
@@ -13,11 +15,15 @@ from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
 from connectors.sap_bapi import SapBapiConnector
+from store.db import refresh_statistics
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.sync_state import abandon_dead_runs
 from sync.streams import PageHook, Stream, StreamResult, pull
 
 log = logging.getLogger("srm_bridge.sync")
+ORDER_TABLES = ("purchase_orders", "po_items", "schedule_lines", "confirmations")
+#: a pull that stored this many records or more (a first load, a long catch-up) refreshes its tables' statistics
+ANALYZE_AFTER_RECORDS = 20_000
 
 
 def sap_streams(connector: SapConnector | SapBapiConnector, settings: Settings) -> list[Stream]:
@@ -27,8 +33,9 @@ def sap_streams(connector: SapConnector | SapBapiConnector, settings: Settings) 
     suppliers, secrets = re.compile(settings.suppliers.id_pattern), secret_values(settings)
     return [
         Stream("sap.purchase_orders", connector.purchase_orders, store_purchase_orders, *window, suppliers, secrets,
-               resumes=isinstance(connector, SapBapiConnector)),
-        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers, secrets),
+               resumes=isinstance(connector, SapBapiConnector), tables=ORDER_TABLES),
+        Stream("sap.goods_movements", connector.goods_movements, store_goods_movements, *window, suppliers, secrets,
+               tables=("goods_movements",)),
     ]
 
 
@@ -36,7 +43,7 @@ def salesforce_streams(connector: SalesforceConnector, settings: Settings) -> li
     return [Stream("salesforce.accounts", connector.accounts, store_accounts,
                    timedelta(minutes=settings.salesforce.overlap_minutes),
                    timedelta(seconds=settings.salesforce.settle_seconds), settings.salesforce.stream_timeout_s,
-                   re.compile(settings.suppliers.id_pattern), secret_values(settings))]
+                   re.compile(settings.suppliers.id_pattern), secret_values(settings), tables=("supplier_accounts",))]
 
 
 @dataclass
@@ -63,6 +70,23 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
             log.warning("stopping: streams left for the next run", extra={"streams": [s.name for s in streams[
                 len(report.streams):]]})
             break
-        report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel,
-                                   on_page=on_page))
+        result = pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel, on_page=on_page)
+        report.streams.append(result)
+        if result.stored >= ANALYZE_AFTER_RECORDS:
+            _refresh_statistics(engine, stream, result.stored)
     return report
+
+
+def _refresh_statistics(engine: Engine, stream: Stream, stored: int) -> None:
+    """What the pull stored is committed: a failure here costs scoring time, never data, so it is a warning."""
+    started = time.monotonic()
+    try:
+        refresh_statistics(engine, stream.tables)
+    except SQLAlchemyError as exc:
+        log.warning("could not refresh table statistics after a large pull; scoring may plan slower reads until "
+                    "PostgreSQL's autovacuum analyzes them",
+                    extra={"stream": stream.name, "error": str(getattr(exc, "orig", None) or exc)})
+        return
+    log.info("table statistics refreshed after a large pull", extra={
+        "stream": stream.name, "stored": stored, "tables": list(stream.tables),
+        "duration_s": round(time.monotonic() - started, 3)})

@@ -52,6 +52,7 @@ class Stream:
     supplier_ids: re.Pattern | None = None  # the supplier ids taken; records naming others are quarantined
     secrets: frozenset[str] = frozenset()  # masked in the error recorded for the run (`config.masking`)
     resumes: bool = False  # fetch(since, until, done) skips the keys a pull interrupted in its window finished
+    tables: tuple[str, ...] = ()  # what `store` writes: their statistics are refreshed after a large pull
 
     @property
     def source(self) -> str:

@@ -3,7 +3,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from config import load_settings
 from scheduler.bootstrap import App
@@ -13,6 +14,7 @@ from store.outbox import events
 from store.scorecards import load_scorecards
 from store.sync_state import read_cursor, recent_runs
 from store.tables import goods_movements, purchase_orders, quarantine, schedule_lines
+from sync import pipeline
 from sync.pipeline import run_sync
 from sync.scoring import score
 
@@ -95,3 +97,35 @@ def test_bad_records_are_quarantined_and_good_ones_stored(engine, stand_ins):
     [(key, reason)] = rows
     assert key.startswith("5999999999/") and "quantity" in reason
     assert counts(engine)[2] == len(sap_data["goods_movements"])
+
+
+def test_a_large_pull_refreshes_its_tables_statistics_on_postgresql(postgres_engine, stand_ins, monkeypatch):
+    """A pull that stored ANALYZE_AFTER_RECORDS records or more analyzes the tables its store writes (reltuples
+    then holds their row counts); a smaller one leaves them to autovacuum (-1: never analyzed)."""
+    monkeypatch.setattr(pipeline, "ANALYZE_AFTER_RECORDS", 10)
+    report = run_sync(postgres_engine, app_for(postgres_engine, stand_ins).streams(["sap", "salesforce"]), NOW)
+    assert {r.stream: r.stored >= 10 for r in report.streams} == {
+        "sap.purchase_orders": True, "sap.goods_movements": True, "salesforce.accounts": False}
+    with postgres_engine.connect() as connection:
+        estimated = dict(connection.execute(text(
+            "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
+            "AND relkind = 'r'")).all())
+        counted = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                   for table in (*pipeline.ORDER_TABLES, "goods_movements")}
+    assert {table: estimated[table] for table in counted} == counted
+    assert estimated["supplier_accounts"] == estimated["quarantine"] == -1
+
+
+def test_statistics_that_cannot_be_refreshed_leave_a_warning_and_the_pull_stands(sqlite_engine, stand_ins, monkeypatch,
+                                                                              caplog):
+    def refused(engine, tables):
+        raise OperationalError("ANALYZE purchase_orders", {}, Exception("must be owner of table purchase_orders"))
+
+    monkeypatch.setattr(pipeline, "ANALYZE_AFTER_RECORDS", 10)
+    monkeypatch.setattr(pipeline, "refresh_statistics", refused)
+    report = run_sync(sqlite_engine, app_for(sqlite_engine, stand_ins).streams(["sap"]), NOW)
+    assert report.ok and counts(sqlite_engine)[0] == len(stand_ins[0]["purchase_orders"])
+    warned = [r for r in caplog.records if r.message.startswith("could not refresh table statistics")]
+    assert [(r.levelname, r.stream, r.error) for r in warned] == [
+        ("WARNING", stream, "must be owner of table purchase_orders")
+        for stream in ("sap.purchase_orders", "sap.goods_movements")]

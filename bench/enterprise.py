@@ -11,6 +11,9 @@ exchange and queue, dropped at the end. The service process keeps what it would 
 so a later stage's figure includes what the process kept from the ones before (Python keeps freed memory).
 The mark is reset again before each phase, so the `_sync`, `_score` and `_publish` rows carry their own
 phase's peak (which shows the phase that sets the stage's), the stage row the highest of the three.
+Each row also carries the CPU seconds the service process spent (`cpu_s`) and every process on the
+machine (`machine_cpu_s`, all cores: the service, PostgreSQL, RabbitMQ, the stand-ins): set against
+the seconds × the cores, they say whether a stage waited or the machine was saturated.
 Before all that, a full run of SRM_BRIDGE_BENCH_SMALLER_SUPPLIERS (default 1,000) in a service process of
 its own gives the peak RSS that `enterprise_full`'s is divided by (`ratio_of` peak_rss): whether memory
 stays flat as suppliers grow. Runs only when SRM_BRIDGE_BENCH_POSTGRES_URL and SRM_BRIDGE_BENCH_AMQP_URL
@@ -32,7 +35,7 @@ from typing import Callable, Iterator
 import psycopg
 from sqlalchemy import make_url
 
-from bench.harness import Result, StageFailed, own_peak_rss_mb, reset_peak_rss, timed, with_ratio
+from bench.harness import Result, StageFailed, machine_cpu_s, own_peak_rss_mb, reset_peak_rss, timed, with_ratio
 from bench.pipeline import AS_OF, change_one_percent
 from bench.sap import stand_in
 from config import load_settings
@@ -172,13 +175,18 @@ def service_process(log: Path) -> Iterator[ServiceProcess]:
             process.wait(timeout=60)
 
 
+def cpu_readings() -> tuple[float, float]:
+    """This process's CPU seconds so far, and the whole machine's."""
+    return time.process_time(), machine_cpu_s()
+
+
 def serve() -> None:
     """The service process: one cycle (sync, score, publish) per order read on stdin, its rows on stdout."""
     kept = Kept()
     for line in sys.stdin:
         order = json.loads(line)
         reset_peak_rss()
-        started = time.perf_counter()
+        started, readings = time.perf_counter(), [cpu_readings()]
         settings = load_settings(
             database={"url": order["database"]}, broker=order["broker"],
             sap={"purchase_orders": {"url": order["sap"][0]}, "goods_movements": {"url": order["sap"][1]},
@@ -189,12 +197,15 @@ def serve() -> None:
         try:
             synced = sync_job(app, ["sap", "salesforce"], full=order["full"])
             at_sync, sync_peak = time.perf_counter(), own_peak_rss_mb()
+            readings.append(cpu_readings())
             reset_peak_rss()
             scored = score_job(app, AS_OF)
             at_score, score_peak = time.perf_counter(), own_peak_rss_mb()
+            readings.append(cpu_readings())
             reset_peak_rss()
             published = publish_job(app)
             done, publish_peak = time.perf_counter(), own_peak_rss_mb()
+            readings.append(cpu_readings())
         finally:
             app.engine.dispose()
             delete_topology(settings.broker)
@@ -206,8 +217,12 @@ def serve() -> None:
         rows = [timed(name, pulled, done - started), timed(f"{name}_sync", pulled, at_sync - started),
                 timed(f"{name}_score", scored.tallied, at_score - at_sync),
                 timed(f"{name}_publish", published.sent, done - at_score)]
-        for row, peak in zip(rows, [max(sync_peak, score_peak, publish_peak), sync_peak, score_peak, publish_peak]):
+        spans = [(0, 3), (0, 1), (1, 2), (2, 3)]  # the stage, then its phases: indexes into the readings
+        for row, peak, (first, last) in zip(rows, [max(sync_peak, score_peak, publish_peak), sync_peak, score_peak,
+                                                   publish_peak], spans):
             row.peak_rss_mb = peak
+            row.cpu_s, row.machine_cpu_s = (round(end - start, 1)
+                                            for start, end in zip(readings[first], readings[last]))
         print(json.dumps([asdict(row) for row in rows]), flush=True)
 
 

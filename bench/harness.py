@@ -6,6 +6,7 @@ what it divides (`ratio_of`: time, throughput or peak_rss) and which way is bett
 not records go in fields of their own (`calls`).
 """
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -35,6 +36,8 @@ class Result:
     better: str | None = None
     calls: int | None = None
     target: str | None = None
+    cpu_s: float | None = None  # CPU time (user + system) of the row's own process
+    machine_cpu_s: float | None = None  # CPU time of every process on the machine meanwhile (all cores)
 
 
 def own_peak_rss_mb() -> float:
@@ -52,6 +55,17 @@ def reset_peak_rss() -> None:
         Path("/proc/self/clear_refs").write_text("5")
     except OSError:
         pass
+
+
+def machine_cpu_s() -> float:
+    """CPU seconds every process on the machine has spent since boot (all cores, from /proc/stat): the
+    difference over a stage, against the stage's seconds × the cores, says how busy the machine was."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(value) for value in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(name: str, records: int, seconds: float) -> Result:

@@ -31,16 +31,19 @@ def table(rows: list[dict], measured: datetime) -> str:
     lines = [f"Measured on {measured:%Y-%m-%d} on {machine()}; `make bench` writes every figure to",
              "`bench/results.json`. `ratio` divides what `ratio of` says by the same of the reference (`better`: "
              "which way is good); `peak RSS` is that row's own process, or, on an enterprise `_sync`, `_score` or "
-             "`_publish` row, that phase's within its stage's process.", "",
-             "| stage | records | seconds | records/s | peak RSS MB | ratio | ratio of, better | reference | target |",
-             "|---|---:|---:|---:|---:|---:|---|---|---|"]
+             "`_publish` row, that phase's within its stage's process; `CPU s` the CPU seconds of the service "
+             "process and of the whole machine (all cores) meanwhile.", "",
+             "| stage | records | seconds | records/s | peak RSS MB | CPU s (service / machine) | ratio | ratio of, better "
+             "| reference | target |",
+             "|---|---:|---:|---:|---:|---:|---:|---|---|---|"]
     for row in rows:
         rss = "" if row.get("peak_rss_mb") is None else f"{row['peak_rss_mb']:.0f}"
+        cpu = "" if row.get("cpu_s") is None else f"{row['cpu_s']:.0f} / {row['machine_cpu_s']:.0f}"
         ratio = "" if row.get("ratio") is None else f"{row['ratio']:.3f}"
         of = f"{row['ratio_of']}, {row['better']}" if row.get("ratio_of") else ""
         calls = f" ({row['calls']} HTTP calls)" if row.get("calls") is not None else ""
         lines.append(f"| `{row['name']}`{calls} | {row['records']:,} | {row['seconds']:.2f} | "
-                     f"{row['records_per_s']:,.0f} | {rss} | {ratio} | {of} | {row.get('reference') or ''} | "
+                     f"{row['records_per_s']:,.0f} | {rss} | {cpu} | {ratio} | {of} | {row.get('reference') or ''} | "
                      f"{row.get('target') or ''} |")
     return "\n".join(lines)
 

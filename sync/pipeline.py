@@ -70,23 +70,25 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
             log.warning("stopping: streams left for the next run", extra={"streams": [s.name for s in streams[
                 len(report.streams):]]})
             break
-        result = pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel, on_page=on_page)
-        report.streams.append(result)
-        if result.stored >= ANALYZE_AFTER_RECORDS:
-            _refresh_statistics(engine, stream, result.stored)
+        report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel,
+                                   on_page=on_page))
+    large = {stream.name: result.stored for stream, result in zip(streams, report.streams)
+             if result.stored >= ANALYZE_AFTER_RECORDS}
+    if large:
+        _refresh_statistics(engine, [t for stream in streams if stream.name in large for t in stream.tables], large)
     return report
 
 
-def _refresh_statistics(engine: Engine, stream: Stream, stored: int) -> None:
-    """What the pull stored is committed: a failure here costs scoring time, never data, so it is a warning."""
+def _refresh_statistics(engine: Engine, tables: list[str], stored: dict[str, int]) -> None:
+    """Once every stream is pulled, so that a first load's later streams store with the plans the earlier ones
+    had. What the pulls stored is committed: a failure here costs scoring time, never data: a warning."""
     started = time.monotonic()
     try:
-        refresh_statistics(engine, stream.tables)
+        refresh_statistics(engine, tables)
     except SQLAlchemyError as exc:
         log.warning("could not refresh table statistics after a large pull; scoring may plan slower reads until "
                     "PostgreSQL's autovacuum analyzes them",
-                    extra={"stream": stream.name, "error": str(getattr(exc, "orig", None) or exc)})
+                    extra={"streams": sorted(stored), "error": str(getattr(exc, "orig", None) or exc)})
         return
     log.info("table statistics refreshed after a large pull", extra={
-        "stream": stream.name, "stored": stored, "tables": list(stream.tables),
-        "duration_s": round(time.monotonic() - started, 3)})
+        "stored": stored, "tables": tables, "duration_s": round(time.monotonic() - started, 3)})

@@ -72,16 +72,18 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
             break
         report.streams.append(pull(engine, stream, report.run_id, now, full=full, since=since, cancel=cancel,
                                    on_page=on_page))
-    large = {stream.name: result.stored for stream, result in zip(streams, report.streams)
-             if result.stored >= ANALYZE_AFTER_RECORDS}
+    large = [(stream, result.stored) for stream, result in zip(streams, report.streams)
+             if result.stored >= ANALYZE_AFTER_RECORDS]
     if large:
-        _refresh_statistics(engine, [t for stream in streams if stream.name in large for t in stream.tables], large)
+        _refresh_statistics(engine, large)
     return report
 
 
-def _refresh_statistics(engine: Engine, tables: list[str], stored: dict[str, int]) -> None:
+def _refresh_statistics(engine: Engine, large: list[tuple[Stream, int]]) -> None:
     """Once every stream is pulled, so that a first load's later streams store with the plans the earlier ones
     had. What the pulls stored is committed: a failure here costs scoring time, never data: a warning."""
+    tables = [table for stream, _ in large for table in stream.tables]
+    stored = {stream.name: count for stream, count in large}
     started = time.monotonic()
     try:
         refresh_statistics(engine, tables)

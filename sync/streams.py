@@ -33,6 +33,7 @@ from store.sync_state import (
 )
 from sync.heartbeat import heartbeat, ticking
 from sync.pages import screen, store_in
+from sync.readahead import ReadAhead
 
 log = logging.getLogger("srm_bridge.sync")
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -81,7 +82,7 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
     A record the store refuses for now (`Rejected.waits`: a reversal read before its original) is
     stored again once the window is read, and quarantined only if it is refused again; the cursor
     then waits for the window's end too. `cancel` ends the pull after the page in hand is committed,
-    and bounds it by `stream.timeout_s`.
+    and bounds it by `stream.timeout_s`. The connector reads the next page while one is stored (`sync.readahead`).
     """
     cancel = cancel or Cancel()
     result = StreamResult(stream.name)
@@ -107,7 +108,8 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         position, waiting = _Position(stream.name, cursor, upper, (lower, upper) if stream.resumes else None), []
         fetched = stream.fetch(lower, upper, done) if stream.resumes else stream.fetch(lower, upper)
         with _progress(result, run_id, started), heartbeat(engine, row_id), \
-                cancel.deadline(stream.timeout_s, over_time), closing(fetched) as pages, collector_paused():
+                cancel.deadline(stream.timeout_s, over_time), collector_paused(), \
+                closing(ReadAhead(fetched, name=f"read-{stream.name}")) as pages:  # the next page parsed meanwhile
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
                 collect_young()

@@ -1,5 +1,6 @@
 """Corrective actions and their append-only audit trail."""
 from datetime import datetime
+from typing import Iterable
 
 from sqlalchemy import Connection, func, select, update
 
@@ -47,8 +48,10 @@ def load_action(connection: Connection, action_id: int, for_update: bool = False
 
 
 def find_actions(connection: Connection, status: str | None = None, supplier_id: str | None = None,
-                 active: bool = False) -> list[CorrectiveAction]:
+                 active: bool = False, suppliers: Iterable[str] | None = None) -> list[CorrectiveAction]:
     query = select(corrective_actions).order_by(corrective_actions.c.id)
+    if suppliers is not None:
+        query = query.where(corrective_actions.c.supplier_id.in_(list(suppliers)))
     if status:
         query = query.where(corrective_actions.c.status == status)
     if supplier_id:

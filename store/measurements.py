@@ -2,9 +2,10 @@
 and the basis of the last run."""
 import sys
 from array import array
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 from sqlalchemy import Connection, Table, delete, exists, or_, select, update
@@ -189,12 +190,15 @@ def _by_supplier(keys: Iterable[TallyKey]) -> dict[str, list[str]]:
     return found
 
 
+_FIELDS = [f.name for f in fields(Tally)]
+_VALUES = attrgetter(*_FIELDS)
 _EXACT = {f.name for f in fields(Tally) if f.type is Decimal}
 
 
 def _json(tally: Tally) -> dict:
-    """Exact sums as strings: a tally read back adds up to the same value to the last digit."""
-    return {name: str(value) if name in _EXACT else value for name, value in asdict(tally).items()}
+    """Exact sums as strings: a tally read back adds up to the same value to the last digit. (Its lists go
+    as they are, not copied: the row is written before the tally could change.)"""
+    return {name: str(value) if name in _EXACT else value for name, value in zip(_FIELDS, _VALUES(tally))}
 
 
 def _tally(stored: dict) -> Tally:

@@ -3,8 +3,8 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import (ColumnElement, Connection, Date, Select, String, and_, bindparam, delete, false, func, or_,
-                        select, true, tuple_)
+from sqlalchemy import (ColumnElement, Connection, Date, Select, String, and_, bindparam, delete, false, func, literal,
+                        or_, select, true, tuple_)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
@@ -47,7 +47,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     if not orders:
         return refused
     ids = [order.id for order in orders]
-    before = _order_footprint(connection, ids)
+    before, posted = _order_footprint(connection, ids)
     first_seen = _confirmations_first_seen(connection, ids)
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
@@ -69,7 +69,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
                          for n, c in enumerate(item.confirmations, 1))
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         insert_rows(connection, table, rows)
-    after = _order_footprint(connection, ids)
+    after = _footprint_of(orders, posted)
     mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
     return refused
 
@@ -97,20 +97,39 @@ class Footprint(NamedTuple):
     prices: set[tuple]
 
 
-def _order_footprint(connection: Connection, po_ids: list[str]) -> Footprint:
+def _order_footprint(connection: Connection, po_ids: list[str]) -> tuple[Footprint, dict[str, set[date]]]:
+    """The stored orders' footprint, and the days the movements stored for each of them were posted."""
     po = purchase_orders.c
     heads = connection.execute(
         select(po.vendor_id, po.order_date, po.po_id, po_items.c.item_id, po_items.c.material,
                po_items.c.net_price, po_items.c.price_unit)
         .outerjoin(po_items, po_items.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))).all()
     dated = connection.execute(
-        select(po.vendor_id, schedule_lines.c.due_date).join(schedule_lines, schedule_lines.c.po_id == po.po_id)
-        .where(among(connection, po.po_id, po_ids))
-        .union(select(po.vendor_id, goods_movements.c.posting_date)
+        select(po.po_id, po.vendor_id, schedule_lines.c.due_date, literal("due").label("kind"))
+        .join(schedule_lines, schedule_lines.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))
+        .union(select(po.po_id, po.vendor_id, goods_movements.c.posting_date, literal("posted"))
                .join(goods_movements, goods_movements.c.po_id == po.po_id)
                .where(among(connection, po.po_id, po_ids)))).all()
-    months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day)) for vendor, day in dated}
-    prices = {tuple(row) for row in heads if row.item_id is not None}
+    months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day))
+                                                                       for _, vendor, day, _ in dated}
+    posted: dict[str, set[date]] = defaultdict(set)
+    for po_id, _, day, kind in dated:
+        if kind == "posted":
+            posted[po_id].add(day)
+    return Footprint(months, {tuple(row) for row in heads if row.item_id is not None}), posted
+
+
+def _footprint_of(orders: list[PurchaseOrder], posted: dict[str, set[date]]) -> Footprint:
+    """The footprint the orders have once stored as given (what `_order_footprint` would then read): storing
+    an order leaves the movements stored for it as they are, posted on `posted` days."""
+    months, prices = set(), set()
+    for order in orders:
+        vendor = order.vendor
+        months.add((vendor, period_of(order.order_date)))
+        months.update((vendor, period_of(day)) for day in posted.get(order.id, ()))
+        for item in order.items:
+            prices.add((vendor, order.order_date, order.id, item.id, item.material, item.net_price, item.price_unit))
+            months.update((vendor, period_of(line.due)) for line in item.schedule_lines)
     return Footprint(months, prices)
 
 
@@ -257,28 +276,35 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
         theirs = select(po.po_id).where(po.vendor_id.in_(suppliers))
         due_items, posted_items = due_items.where(sl.po_id.in_(theirs)), posted_items.where(gm.po_id.in_(theirs))
     wanted_items = due_items.union(posted_items)
+    movement_rows = select(gm.po_id, gm.item_id, gm.document, gm.year, gm.line, gm.movement_type, gm.posting_date,
+                           gm.quantity, gm.schedule_line_id, gm.reverses_document, gm.reverses_year,
+                           gm.reverses_line).where(gm.posting_date <= as_of)
     line_rows = line_rows.where(tuple_(sl.po_id, sl.item_id).in_(wanted_items))
-    movement_rows = select(goods_movements).where(tuple_(gm.po_id, gm.item_id).in_(wanted_items),
-                                                  gm.posting_date <= as_of)
+    movement_rows = movement_rows.where(tuple_(gm.po_id, gm.item_id).in_(wanted_items))
     if suppliers is not None:
         chosen = list(suppliers)
         line_rows = line_rows.where(po.vendor_id.in_(chosen))
         movement_rows = movement_rows.where(gm.po_id.in_(select(po.po_id).where(po.vendor_id.in_(chosen))))
     heads: dict[tuple[str, str], tuple[str, date]] = {}
     lines: dict[tuple[str, str], list[LineOrder]] = defaultdict(list)
-    for row in connection.execute(line_rows.execution_options(yield_per=STREAMED_ROWS)):
-        key = (row.po_id, row.item_id)
-        heads[key] = (row.vendor_id, row.order_date)
-        lines[key].append(LineOrder(row.line_id, row.due_date, row.quantity))
+    for po_id, item_id, line_id, due, quantity, vendor, ordered_on in _streamed(connection, line_rows):
+        key = (po_id, item_id)
+        heads[key] = (vendor, ordered_on)
+        lines[key].append(LineOrder(line_id, due, quantity))
     movements: dict[tuple[str, str], list[Movement]] = defaultdict(list)
-    for row in connection.execute(movement_rows.execution_options(yield_per=STREAMED_ROWS)):
-        reverses = (row.reverses_document, row.reverses_year, row.reverses_line) if row.reverses_document else None
-        movements[(row.po_id, row.item_id)].append(Movement(
-            (row.document, row.year, row.line), row.movement_type, row.posting_date, row.quantity,
-            row.schedule_line_id, reverses))
+    for po_id, item_id, document, year, line, kind, posted, quantity, line_id, *reversed_key in _streamed(
+            connection, movement_rows):
+        movements[(po_id, item_id)].append(Movement((document, year, line), kind, posted, quantity, line_id,
+                                                    tuple(reversed_key) if reversed_key[0] else None))
     return [ItemHistory(supplier_id=heads[key][0], po_id=key[0], item_id=key[1], po_date=heads[key][1],
                         lines=tuple(lines[key]), movements=tuple(movements.get(key, ())))
             for key in heads]
+
+
+def _streamed(connection: Connection, query: Select) -> Iterator[tuple]:
+    """The rows of `query`, fetched STREAMED_ROWS at a time."""
+    for rows in connection.execute(query.execution_options(yield_per=STREAMED_ROWS)).partitions():
+        yield from rows
 
 
 def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[date, date]]],

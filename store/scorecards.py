@@ -15,9 +15,11 @@ MONTHLY = 1
 FINAL = "final"
 
 
-def fingerprint(card: Scorecard) -> str:
-    content = card.model_dump(mode="json", exclude={"as_of"})
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+def _content(card: Scorecard) -> tuple[dict, str]:
+    """The card as stored (JSON), and the fingerprint of its content: all of it but the as-of date."""
+    stored = card.model_dump(mode="json")
+    content = {key: value for key, value in stored.items() if key != "as_of"}
+    return stored, hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
 def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetime) -> list[Scorecard]:
@@ -28,19 +30,19 @@ def save_scorecards(connection: Connection, cards: list[Scorecard], now: datetim
         select(scorecards.c.supplier_id, scorecards.c.period, scorecards.c.window_months, scorecards.c.fingerprint)
         .where(scorecards.c.supplier_id.in_({c.supplier_id for c in cards})))
     known = {(row.supplier_id, row.period, row.window_months): row.fingerprint for row in rows}
-    changed = [card for card in cards
-               if known.get((card.supplier_id, card.period, card.window_months)) != fingerprint(card)]
+    changed = [(card, *content) for card in cards
+               if known.get((card.supplier_id, card.period, card.window_months)) != (content := _content(card))[1]]
     upsert(connection, scorecards, [
         {"supplier_id": c.supplier_id, "period": c.period, "window_months": c.window_months,
          "supplier_name": c.supplier_name, "score": c.score, "grade": c.grade, "kpis": c.kpis.model_dump(),
-         "kpi_scores": c.kpi_scores, "as_of": c.as_of, "fingerprint": fingerprint(c), "computed_at": now,
-         "srm_level": c.srm_level, "status": c.status, "card": c.model_dump(mode="json")} for c in changed],
+         "kpi_scores": c.kpi_scores, "as_of": c.as_of, "fingerprint": mark, "computed_at": now,
+         "srm_level": c.srm_level, "status": c.status, "card": stored} for c, stored, mark in changed],
         ["supplier_id", "period", "window_months"])
     upsert(connection, kpi_measurements, [
         {"supplier_id": c.supplier_id, "period": c.period, "kpi": key, "value": value, "as_of": c.as_of}
-        for c in changed if c.window_months == MONTHLY for key, value in c.kpis.model_dump().items()],
+        for c, *_ in changed if c.window_months == MONTHLY for key, value in c.kpis.model_dump().items()],
         ["supplier_id", "period", "kpi"])
-    return changed
+    return [card for card, *_ in changed]
 
 
 def stored_numbers(connection: Connection, slices: set[tuple[str, int]]) -> Iterator[tuple[str, str, int, float | None,

@@ -83,7 +83,9 @@ def _copy_upsert(connection: Connection, table: Table, rows: Sequence[dict], key
     conflict = ", ".join(f'"{key}"' for key in keys)
     action = "DO UPDATE SET " + ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in updated) if updated \
         else "DO NOTHING"
-    prepare = f'CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE "{table.name}") ON COMMIT DROP'
+    # Made once per session and emptied at each commit: creating and dropping it with every page cost the
+    # catalog more than the page's rows. Emptied here too: a long transaction (a scoring run) upserts many times.
+    prepare = f'CREATE TEMPORARY TABLE IF NOT EXISTS {staging} (LIKE "{table.name}") ON COMMIT DELETE ROWS'
     with _as_statement_errors(prepare):
         raw.execute(prepare)
         raw.execute(f"TRUNCATE {staging}")

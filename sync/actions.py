@@ -138,8 +138,7 @@ def run_actions(connection: Connection, settings: Settings, as_of: date, now: da
     period = evaluation_period(as_of)
     monthly = {(c.supplier_id, c.period): c for c in cards if c.window_months == 1}
     report = ActionReport()
-    active = {(a.supplier_id, a.kpi): a for a in find_actions(connection, active=True)
-              if suppliers is None or a.supplier_id in suppliers}
+    active = {(a.supplier_id, a.kpi): a for a in find_actions(connection, active=True, suppliers=suppliers)}
     for signal in signals:
         if signal.severity != "critical" or signal.kind not in settings.actions.auto_open_kinds or not signal.kpi:
             continue

@@ -12,7 +12,7 @@ from contextvars import copy_context
 from typing import Generic, Iterator, TypeVar
 
 T = TypeVar("T")
-_POLL_S = 0.1  # how often a reader blocked on a full queue looks whether it was closed
+_POLL_S = 0.1  # how often a reader waiting for room looks whether it was closed
 
 
 class _End:
@@ -30,7 +30,8 @@ class ReadAhead(Generic[T]):
     a request already on the wire is bounded by its own timeouts."""
 
     def __init__(self, source: Iterator[T], depth: int = 1, name: str = "read-ahead") -> None:
-        self._items: queue.Queue[T | _End] = queue.Queue(maxsize=depth)
+        self._items: queue.SimpleQueue[T | _End] = queue.SimpleQueue()
+        self._room = threading.Semaphore(depth)  # the thread reads an item only once one of these is free
         self._closed = threading.Event()
         self._ended = False
         self._thread = threading.Thread(target=copy_context().run, args=(self._read, source), name=name,
@@ -39,24 +40,24 @@ class ReadAhead(Generic[T]):
 
     def _read(self, source: Iterator[T]) -> None:
         try:
-            for item in source:
-                if not self._put(item):
+            while self._wait_for_room():
+                try:
+                    item = next(source)
+                except StopIteration:
+                    self._items.put(_End())
                     return
-            self._put(_End())
+                self._items.put(item)
         except BaseException as exc:  # noqa: BLE001 - raised again in the consumer, after the items before it
-            self._put(_End(exc))
+            self._items.put(_End(exc))
         finally:
             close = getattr(source, "close", None)
             if close is not None:
                 close()
 
-    def _put(self, item: T | _End) -> bool:
+    def _wait_for_room(self) -> bool:
         while not self._closed.is_set():
-            try:
-                self._items.put(item, timeout=_POLL_S)
+            if self._room.acquire(timeout=_POLL_S):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def __iter__(self) -> Iterator[T]:
@@ -72,10 +73,10 @@ class ReadAhead(Generic[T]):
             if item.error is not None:
                 raise item.error
             raise StopIteration
+        self._room.release()
         return item
 
     def close(self) -> None:
         self._ended = True
         self._closed.set()
         self._thread.join()
-

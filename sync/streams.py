@@ -109,7 +109,7 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         fetched = stream.fetch(lower, upper, done) if stream.resumes else stream.fetch(lower, upper)
         with _progress(result, run_id, started), heartbeat(engine, row_id), \
                 cancel.deadline(stream.timeout_s, over_time), collector_paused(), \
-                closing(ReadAhead(fetched, name=f"read-{stream.name}")) as pages:  # the next page parsed meanwhile
+                closing(ReadAhead(fetched, 2, f"read-{stream.name}")) as pages:  # the next pages parsed meanwhile
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
                 collect_young()

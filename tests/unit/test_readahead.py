@@ -54,9 +54,17 @@ def test_the_reader_stays_a_bounded_number_of_pages_ahead():
     source = Source(itertools.count())
     reader = ReadAhead(iter(source), depth=2)
     assert next(reader) == 0
-    time.sleep(0.3)
-    # taken, two queued, and one read that waits for room: never the endless source
-    assert source.produced <= 4
+    deadline = time.monotonic() + 10
+    while source.produced < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    # the one taken and two ahead of it: never the endless source
+    assert source.produced == 3
+    assert next(reader) == 1
+    while source.produced < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    assert source.produced == 4
     reader.close()
 
 

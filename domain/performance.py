@@ -23,7 +23,22 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def collect_young() -> None:
-    """While the collector is paused: free the cycles among the objects made since the last collection
-    (generations 0 and 1: a page's parse, say), without walking everything older."""
-    gc.collect(1)
+@contextmanager
+def older_objects_frozen() -> Iterator[None]:
+    """Set aside every object made before the block from the collector (`gc.freeze`), so that a full
+    collection within it walks only what the block made; afterwards they are collected as before.
+
+    A pull that parses the next page in a thread while it stores this one always has a page in flight:
+    a collection of the young generations ages that page's objects, and the cycles among them (lxml's
+    parser, one per page) became garbage only once old, where a young collection never looks. They
+    piled up with the pages (1.5 times the peak memory at 5,000 suppliers)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def collect_made_since_frozen() -> None:
+    """Within `older_objects_frozen`: free every cycle among the objects made since the block began."""
+    gc.collect()

@@ -3,8 +3,8 @@ from collections import defaultdict
 from datetime import date, timezone
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlalchemy import (ColumnElement, Connection, Date, Select, String, and_, bindparam, delete, false, func, literal,
-                        or_, select, true, tuple_)
+from sqlalchemy import (ColumnElement, Connection, Date, Select, String, Subquery, and_, bindparam, delete, false, func,
+                        literal, or_, select, true, tuple_)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
@@ -252,7 +252,8 @@ def supplier_profiles(connection: Connection, vendors: Iterable[str] | None = No
 def item_histories(connection: Connection, due_from: date, as_of: date, suppliers: Iterable[str] | None = None,
                    spans: dict[str, list[tuple[date, date]]] | None = None) -> list[ItemHistory]:
     """Items ordered by `as_of` with a line due or a movement posted in `[due_from, as_of]`, with all their
-    lines and the movements posted by `as_of`.
+    lines and the movements posted by `as_of`; in (PO, item) order, whatever plan the database chose (a
+    tally gathers its lead times in the order of the items).
 
     `suppliers` keeps those of the given suppliers; `spans` (supplier → date ranges) only the items of
     those suppliers with a line due or a movement posted in one of its ranges (on SQLite, with more ranges
@@ -279,8 +280,13 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
     movement_rows = select(gm.po_id, gm.item_id, gm.document, gm.year, gm.line, gm.movement_type, gm.posting_date,
                            gm.quantity, gm.schedule_line_id, gm.reverses_document, gm.reverses_year,
                            gm.reverses_line).where(gm.posting_date <= as_of)
-    line_rows = line_rows.where(tuple_(sl.po_id, sl.item_id).in_(wanted_items))
-    movement_rows = movement_rows.where(tuple_(gm.po_id, gm.item_id).in_(wanted_items))
+    if connection.dialect.name == "postgresql":  # worked out once, not once for the lines and again for the movements
+        wanted = _keys(connection.execute(wanted_items).all())
+        line_rows = line_rows.join(wanted, and_(wanted.c.po_id == sl.po_id, wanted.c.item_id == sl.item_id))
+        movement_rows = movement_rows.join(wanted, and_(wanted.c.po_id == gm.po_id, wanted.c.item_id == gm.item_id))
+    else:
+        line_rows = line_rows.where(tuple_(sl.po_id, sl.item_id).in_(wanted_items))
+        movement_rows = movement_rows.where(tuple_(gm.po_id, gm.item_id).in_(wanted_items))
     if suppliers is not None:
         chosen = list(suppliers)
         line_rows = line_rows.where(po.vendor_id.in_(chosen))
@@ -298,13 +304,20 @@ def item_histories(connection: Connection, due_from: date, as_of: date, supplier
                                                     tuple(reversed_key) if reversed_key[0] else None))
     return [ItemHistory(supplier_id=heads[key][0], po_id=key[0], item_id=key[1], po_date=heads[key][1],
                         lines=tuple(lines[key]), movements=tuple(movements.get(key, ())))
-            for key in heads]
+            for key in sorted(heads)]
 
 
 def _streamed(connection: Connection, query: Select) -> Iterator[tuple]:
     """The rows of `query`, fetched STREAMED_ROWS at a time."""
     for rows in connection.execute(query.execution_options(yield_per=STREAMED_ROWS)).partitions():
         yield from rows
+
+
+def _keys(keys: list[tuple[str, str]]) -> Subquery:
+    """PO items (PO, item) as a PostgreSQL subquery of two unnested array parameters."""
+    po_ids, item_ids = zip(*keys) if keys else ((), ())
+    return select(*(func.unnest(bindparam(None, list(values), type_=ARRAY(String))).label(name)
+                     for name, values in (("po_id", po_ids), ("item_id", item_ids)))).subquery("wanted")
 
 
 def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[date, date]]],

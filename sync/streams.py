@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from config.masking import mask_secrets
 from connectors.cancel import Cancel
 from connectors.errors import ConnectorError, LimitExceeded, Stopped
-from domain.performance import collector_paused, collect_young
+from domain.performance import collect_made_since_frozen, collector_paused, older_objects_frozen
 from domain.records import Page, Rejected
 from store.sync_state import (
     add_progress,
@@ -108,11 +108,11 @@ def pull(engine: Engine, stream: Stream, run_id: str, now: datetime, full: bool 
         position, waiting = _Position(stream.name, cursor, upper, (lower, upper) if stream.resumes else None), []
         fetched = stream.fetch(lower, upper, done) if stream.resumes else stream.fetch(lower, upper)
         with _progress(result, run_id, started), heartbeat(engine, row_id), \
-                cancel.deadline(stream.timeout_s, over_time), collector_paused(), \
+                cancel.deadline(stream.timeout_s, over_time), collector_paused(), older_objects_frozen(), \
                 closing(ReadAhead(fetched, 2, f"read-{stream.name}")) as pages:  # the next pages parsed meanwhile
             for page in pages:
                 counts = _store_page(engine, stream, run_id, row_id, page, position, waiting, now, result)
-                collect_young()
+                collect_made_since_frozen()
                 if on_page:
                     on_page(stream.name, *counts)
                 cancel.check()

@@ -1,11 +1,14 @@
 """The pages a pull stores come from a reader a page ahead: in order, ending where the source ended."""
+import gc
 import itertools
 import time
+import weakref
 from contextvars import ContextVar
 
 import pytest
 
 from connectors.errors import PayloadError
+from domain.performance import collect_made_since_frozen, collector_paused, older_objects_frozen
 from sync.readahead import ReadAhead
 
 run_id: ContextVar[str | None] = ContextVar("test_run_id", default=None)
@@ -87,3 +90,21 @@ def test_the_source_reads_in_the_context_of_whoever_started_the_pull():
     finally:
         run_id.reset(token)
     assert source.seen_run_id == ["run-7"] * 3
+
+
+class Node:
+    """A cycle, as lxml's parser makes one per page."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_a_cycle_that_aged_while_its_page_was_in_flight_is_freed_after_the_page():
+    with collector_paused(), older_objects_frozen():
+        node = Node()
+        found = weakref.ref(node)
+        gc.collect(1), gc.collect(1)  # the store's collections while the next page was being parsed
+        assert gc.is_tracked(node) and found() is node
+        del node
+        collect_made_since_frozen()
+        assert found() is None

@@ -1,16 +1,15 @@
 """Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
 from collections import defaultdict
 from datetime import date, timezone
-from typing import Iterable, Iterator, NamedTuple
+from typing import Iterable, Iterator
 
 from sqlalchemy import (ColumnElement, Connection, Date, Select, String, Subquery, and_, bindparam, delete, false, func,
-                        literal, or_, select, true, tuple_)
+                        or_, select, true, tuple_)
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
 from domain.suppliers import SupplierProfile
 from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
-from domain.periods import period_of, shift_period
 from store.tables import (
     confirmations,
     corrective_actions,
@@ -20,6 +19,7 @@ from store.tables import (
     schedule_lines,
     supplier_accounts,
 )
+from store.footprints import baseline_reach, footprint_of, movement_months, order_footprint
 from store.lookup import among
 from store.measurements import mark_dirty, mark_input_changed
 from store.upsert import insert_rows, upsert
@@ -47,7 +47,7 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
     if not orders:
         return refused
     ids = [order.id for order in orders]
-    before, posted = _order_footprint(connection, ids)
+    before, posted = order_footprint(connection, ids)
     first_seen = _confirmations_first_seen(connection, ids)
     upsert(connection, purchase_orders, [
         {"po_id": o.id, "vendor_id": o.vendor, "order_date": o.order_date, "currency": o.currency,
@@ -69,8 +69,8 @@ def store_purchase_orders(connection: Connection, orders: list[PurchaseOrder]) -
                          for n, c in enumerate(item.confirmations, 1))
     for table, rows in ((po_items, items), (schedule_lines, lines), (confirmations, confs)):
         insert_rows(connection, table, rows)
-    after = _footprint_of(orders, posted)
-    mark_dirty(connection, before.months | after.months | _baseline_reach(before.prices ^ after.prices))
+    after = footprint_of(orders, posted)
+    mark_dirty(connection, before.months | after.months | baseline_reach(before.prices ^ after.prices))
     return refused
 
 
@@ -88,57 +88,6 @@ def _confirmations_first_seen(connection: Connection, po_ids: list[str]) -> dict
             for po_id, item_id, confirmation_id, seq, seen in rows}
 
 
-class Footprint(NamedTuple):
-    """What stored orders feed: (supplier, month) of their order dates, line due dates and receipts; and
-    each item's price facts (supplier, order date, PO, item, material, net price, price unit), which
-    the price baselines of the supplier's later items read."""
-
-    months: set[tuple[str, str]]
-    prices: set[tuple]
-
-
-def _order_footprint(connection: Connection, po_ids: list[str]) -> tuple[Footprint, dict[str, set[date]]]:
-    """The stored orders' footprint, and the days the movements stored for each of them were posted."""
-    po = purchase_orders.c
-    heads = connection.execute(
-        select(po.vendor_id, po.order_date, po.po_id, po_items.c.item_id, po_items.c.material,
-               po_items.c.net_price, po_items.c.price_unit)
-        .outerjoin(po_items, po_items.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))).all()
-    dated = connection.execute(
-        select(po.po_id, po.vendor_id, schedule_lines.c.due_date, literal("due").label("kind"))
-        .join(schedule_lines, schedule_lines.c.po_id == po.po_id).where(among(connection, po.po_id, po_ids))
-        .union(select(po.po_id, po.vendor_id, goods_movements.c.posting_date, literal("posted"))
-               .join(goods_movements, goods_movements.c.po_id == po.po_id)
-               .where(among(connection, po.po_id, po_ids)))).all()
-    months = {(vendor, period_of(day)) for vendor, day, *_ in heads} | {(vendor, period_of(day))
-                                                                       for _, vendor, day, _ in dated}
-    posted: dict[str, set[date]] = defaultdict(set)
-    for po_id, _, day, kind in dated:
-        if kind == "posted":
-            posted[po_id].add(day)
-    return Footprint(months, {tuple(row) for row in heads if row.item_id is not None}), posted
-
-
-def _footprint_of(orders: list[PurchaseOrder], posted: dict[str, set[date]]) -> Footprint:
-    """The footprint the orders have once stored as given (what `_order_footprint` would then read): storing
-    an order leaves the movements stored for it as they are, posted on `posted` days."""
-    months, prices = set(), set()
-    for order in orders:
-        vendor = order.vendor
-        months.add((vendor, period_of(order.order_date)))
-        months.update((vendor, period_of(day)) for day in posted.get(order.id, ()))
-        for item in order.items:
-            prices.add((vendor, order.order_date, order.id, item.id, item.material, item.net_price, item.price_unit))
-            months.update((vendor, period_of(line.due)) for line in item.schedule_lines)
-    return Footprint(months, prices)
-
-
-def _baseline_reach(prices: set[tuple]) -> set[tuple[str, str]]:
-    """The months whose items may take one of these as their price baseline: the twelve after each order."""
-    ordered = {(vendor, period_of(day)) for vendor, day, *_ in prices}
-    return {(vendor, shift_period(period, ahead)) for vendor, period in ordered for ahead in range(1, 13)}
-
-
 def store_goods_movements(connection: Connection, movements: list[GoodsMovement]) -> list[Rejected]:
     """Upsert by natural key; a reversal of a movement that is neither stored nor in this batch is refused
     for now (`waits`): its original may come later in the same pull. A material document line repeated
@@ -149,7 +98,7 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
     keep = [m for m in movements if m.key not in unknown]
     refused += repeated
     keys = {(m.document, m.year, m.line) for m in keep} | {(r.document, r.year, r.line) for m in keep if (r := m.reverses)}
-    before = _movement_months(connection, keys)
+    before = movement_months(connection, keys)
     upsert(connection, goods_movements, [
         {"document": m.document, "year": m.year, "line": m.line, "movement_type": m.movement_type,
          "posting_date": m.posting_date, "quantity": m.quantity, "unit": m.unit, "po_id": m.po, "item_id": m.po_item,
@@ -158,33 +107,8 @@ def store_goods_movements(connection: Connection, movements: list[GoodsMovement]
          "reverses_year": m.reverses.year if m.reverses else None,
          "reverses_line": m.reverses.line if m.reverses else None,
          "changed_at": m.changed_at.astimezone(timezone.utc)} for m in keep], ["document", "year", "line"])
-    mark_dirty(connection, before | _movement_months(connection, keys))
+    mark_dirty(connection, before | movement_months(connection, keys))
     return refused
-
-
-def _movement_months(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, str]]:
-    """(supplier, month) these stored movements feed: their posting months and the due months of every line
-    of their PO items (receipts are allocated across an item's lines). A movement whose PO is not stored
-    yet feeds nothing; storing the PO marks it.
-
-    Looked up by document number, the key's leading column, and narrowed to the exact keys here: PostgreSQL
-    plans a row-value IN list of a page's keys as hundreds of ORs, which cost more to plan than to run."""
-    if not keys:
-        return set()
-    gm = goods_movements.c
-    rows = connection.execute(
-        select(gm.document, gm.year, gm.line, purchase_orders.c.vendor_id, gm.posting_date, schedule_lines.c.due_date)
-        .join(purchase_orders, purchase_orders.c.po_id == gm.po_id)
-        .outerjoin(schedule_lines, (schedule_lines.c.po_id == gm.po_id) & (schedule_lines.c.item_id == gm.item_id))
-        .where(among(connection, gm.document, {document for document, _, _ in keys})))
-    months = set()
-    for document, year, line, vendor, posted, due in rows:
-        if (document, year, line) not in keys:
-            continue
-        months.add((vendor, period_of(posted)))
-        if due is not None:
-            months.add((vendor, period_of(due)))
-    return months
 
 
 def _stored_movements(connection: Connection, keys: set[tuple[str, int, int]]) -> set[tuple[str, int, int]]:

@@ -4,7 +4,8 @@ from datetime import date
 from decimal import Decimal
 
 from sandbox.generator import generate_sap
-from store.records import _footprint_of, _order_footprint, store_goods_movements, store_purchase_orders
+from store.footprints import footprint_of, order_footprint
+from store.records import store_goods_movements, store_purchase_orders
 from tests.support.records import changed_line, sap_records
 
 
@@ -24,10 +25,10 @@ def test_the_footprint_of_orders_as_given_is_what_reading_them_back_gives(engine
                changed_line(line_moved, due=date(2027, 1, 15)),
                changed_line(moved_vendor, due=date(2025, 11, 3)).model_copy(update={"id": "4599999999"})]  # new
     with engine.begin() as connection:
-        _, posted = _order_footprint(connection, [order.id for order in changed])
+        _, posted = order_footprint(connection, [order.id for order in changed])
         store_purchase_orders(connection, changed)
-        read_back, _ = _order_footprint(connection, [order.id for order in changed])
-    given = _footprint_of(changed, posted)
+        read_back, _ = order_footprint(connection, [order.id for order in changed])
+    given = footprint_of(changed, posted)
     assert posted and given == read_back
     assert {(other_vendor, f"{day:%Y-%m}") for day in posted[moved_vendor.id]} <= given.months
     assert (line_moved.vendor, "2027-01") in given.months

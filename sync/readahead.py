@@ -1,7 +1,7 @@
 """Reading the next page while this one is stored.
 
 A pull spends its time in two places that need not wait for each other: the connector requesting and
-parsing a page, and the database storing the one before. `read_ahead` runs the connector's pages in a
+parsing a page, and the database storing the one before. `ReadAhead` runs the connector's pages in a
 thread of their own, a bounded number ahead, so that while the store waits on the database the next
 page is parsed. The pages still come in the order the server gave them, and whatever ends the source
 (its last page, an error) ends the reader at the same place: after the pages before it.

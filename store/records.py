@@ -262,30 +262,31 @@ def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[d
 
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date, supplier_id: str | None = None,
-                  suppliers: Iterable[str] | None = None) -> list[OrderedItem]:
+                  suppliers: Iterable[str] | None = None, confirmed_from: date | None = None) -> list[OrderedItem]:
     """PO items ordered in `[ordered_from, as_of]` (of one supplier, or of `suppliers`), with their first
-    confirmation (whenever it was made).
+    confirmation (whenever it was made); those ordered before `confirmed_from` without it: what only prices
+    later items needs no confirmation, and leaving them out spares reading them.
 
     A confirmation counts from the date SAP sent for it, else from the day srm-bridge first saw it.
     """
     suppliers = None if suppliers is None else list(suppliers)
-    c = confirmations.c
+    po, c = purchase_orders.c, confirmations.c
+    of_suppliers = (po.vendor_id == supplier_id if supplier_id else true(),
+                    po.vendor_id.in_(suppliers) if suppliers is not None else true())
+    confirmed_orders = select(po.po_id).where(po.order_date >= (confirmed_from or ordered_from),
+                                              po.order_date <= as_of, *of_suppliers)
     first_confirmation = (select(c.po_id, c.item_id,
                                  func.min(func.coalesce(c.confirmed_on, c.first_seen_on)).label("first_confirmed_on"),
                                  func.min(c.confirmed_on).label("first_sap_date"))
-                          .where(c.po_id.in_(select(purchase_orders.c.po_id).where(
-                              purchase_orders.c.vendor_id.in_(suppliers))) if suppliers is not None else true())
-                          .group_by(c.po_id, c.item_id).subquery())
+                          .where(c.po_id.in_(confirmed_orders)).group_by(c.po_id, c.item_id).subquery())
     rows = connection.execute(
-        select(purchase_orders.c.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material,
-               purchase_orders.c.order_date, po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit,
+        select(po.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material, po.order_date,
+               po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit,
                first_confirmation.c.first_confirmed_on, first_confirmation.c.first_sap_date)
-        .join(purchase_orders, purchase_orders.c.po_id == po_items.c.po_id)
+        .join(purchase_orders, po.po_id == po_items.c.po_id)
         .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
                    & (first_confirmation.c.item_id == po_items.c.item_id))
-        .where(purchase_orders.c.order_date >= ordered_from, purchase_orders.c.order_date <= as_of,
-               purchase_orders.c.vendor_id == supplier_id if supplier_id else true(),
-               purchase_orders.c.vendor_id.in_(suppliers) if suppliers is not None else true()))
+        .where(po.order_date >= ordered_from, po.order_date <= as_of, *of_suppliers))
     return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
 
 

@@ -199,7 +199,8 @@ def _tally_batch(connection: Connection, run: Run, months: list[str], suppliers:
     settings, as_of = run.settings, run.as_of
     ordered_from = months_before(first_day(months[0]), 12)
     tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
-                           ordered_items(connection, ordered_from, as_of, suppliers=suppliers),
+                           ordered_items(connection, ordered_from, as_of, suppliers=suppliers,
+                                         confirmed_from=first_day(months[0])),
                            [a for a in run.actions if a.supplier_id in suppliers],
                            months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
     for anomaly in tallied.anomalies:

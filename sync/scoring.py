@@ -229,7 +229,7 @@ def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, k
     start = first_day(span[0])
     with engine.connect() as connection:
         items = item_histories(connection, start, as_of, [supplier_id])
-        ordered = ordered_items(connection, months_before(start, 12), as_of, supplier_id)
+        ordered = ordered_items(connection, months_before(start, 12), as_of, supplier_id, confirmed_from=start)
         actions = actions_due(connection, start, as_of, supplier_id)
     activity = activities(items, ordered, actions, as_of).get(supplier_id, SupplierActivity())
     baselines = baseline_prices(ordered)

@@ -195,7 +195,8 @@ def _batch_tallies(connection: Connection, run: Run, batch: list[str],
 def _tally_batch(connection: Connection, run: Run, months: list[str], suppliers: set[str], spans: dict | None,
                  touched: Touched | None) -> Tallies:
     """The tallies of `months` of some suppliers: their histories read (within `spans`, when given), their
-    items ordered since 12 months before the first month (price baselines) and their actions due."""
+    items ordered since 12 months before the first month (price baselines; confirmations from the first
+    month on) and their actions due."""
     settings, as_of = run.settings, run.as_of
     ordered_from = months_before(first_day(months[0]), 12)
     tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),

@@ -9,6 +9,7 @@ and the pool (with its pre-ping) hands the next cycle a fresh one. On SQLite a w
 `lock_timeout_s` for another; migrations there run in one transaction, so a killed first migration
 leaves no schema rather than half of one.
 """
+import logging
 import time
 from importlib import resources
 from typing import Iterable
@@ -19,6 +20,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from config.settings import DatabaseSettings
 
@@ -116,6 +118,21 @@ def refresh_statistics(engine: Engine, tables: Iterable[str]) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("ANALYZE " + ", ".join(connection.dialect.identifier_preparer.quote(table)
                                                           for table in tables))
+
+
+def refresh_statistics_after(engine: Engine, tables: list[str], log: logging.Logger, after: str, **extra) -> None:
+    """`refresh_statistics` once a bulk write (`after`: "a large pull", …) is committed. A refusal costs
+    later reads their plans, never data: a warning, and what was written stands."""
+    started = time.monotonic()
+    try:
+        refresh_statistics(engine, tables)
+    except SQLAlchemyError as exc:
+        log.warning(f"could not refresh table statistics after {after}; later reads may plan slower until "
+                    "PostgreSQL's autovacuum analyzes them",
+                    extra={**extra, "tables": tables, "error": str(getattr(exc, "orig", None) or exc)})
+        return
+    log.info(f"table statistics refreshed after {after}",
+             extra={**extra, "tables": tables, "duration_s": round(time.monotonic() - started, 3)})
 
 
 def alembic_config(engine: Engine, connection: Connection | None = None) -> Config:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Iterable, Sequence
 
-from sqlalchemy import Connection, Table, delete, exists, or_, select, update
+from sqlalchemy import Connection, Table, delete, exists, or_, select, tuple_, update
 
 from domain.scorecards import Tally
 from store.lookup import among
@@ -175,19 +175,13 @@ def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced:
     no longer have one when nothing happens in them any more."""
     if replaced is None:
         connection.execute(delete(tallies))
-    else:
-        t = tallies.c
-        for supplier, periods in _by_supplier(replaced).items():
-            connection.execute(delete(tallies).where(t.supplier_id == supplier, t.period.in_(periods)))
+    else:  # one statement per chunk, not one per supplier: an incremental run replaces thousands
+        keys, t = sorted(replaced), tallies.c
+        for start in range(0, len(keys), CLEAR_CHUNK // 2):
+            connection.execute(delete(tallies).where(tuple_(t.supplier_id, t.period).in_(
+                keys[start:start + CLEAR_CHUNK // 2])))
     insert_rows(connection, tallies, [{"supplier_id": supplier, "period": period, "tally": _json(tally)}
                                       for (supplier, period), tally in found.items()])
-
-
-def _by_supplier(keys: Iterable[TallyKey]) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for supplier, period in keys:
-        found.setdefault(supplier, []).append(period)
-    return found
 
 
 _FIELDS = [f.name for f in fields(Tally)]

@@ -258,7 +258,8 @@ def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[d
     spanned = select(*(func.unnest(bindparam(None, list(values), type_=ARRAY(kind))).label(name)
                        for name, values, kind in (("supplier", suppliers, String), ("first", firsts, Date),
                                                   ("last", lasts, Date)))).subquery("spans")
-    return query.join(spanned, and_(spanned.c.supplier == vendor, day.between(spanned.c.first, spanned.c.last)))
+    return query.join(spanned, and_(spanned.c.supplier == vendor, day.between(spanned.c.first, spanned.c.last))) \
+        .where(vendor.in_(sorted(set(suppliers))))
 
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date, supplier_id: str | None = None,

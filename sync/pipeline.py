@@ -1,13 +1,11 @@
 """One sync run: pull the streams, each page stored with its cursor."""
 import logging
 import re
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from config import Settings
 from config.masking import secret_values
@@ -15,7 +13,7 @@ from connectors.cancel import Cancel
 from connectors.salesforce import SalesforceConnector
 from connectors.sap import SapConnector
 from connectors.sap_bapi import SapBapiConnector
-from store.db import refresh_statistics
+from store.db import refresh_statistics_after
 from store.records import store_accounts, store_goods_movements, store_purchase_orders
 from store.sync_state import abandon_dead_runs
 from sync.streams import PageHook, Stream, StreamResult, pull
@@ -81,16 +79,7 @@ def run_sync(engine: Engine, streams: list[Stream], now: datetime, full: bool = 
 
 def _refresh_statistics(engine: Engine, large: list[tuple[Stream, int]]) -> None:
     """Once every stream is pulled, so that a first load's later streams store with the plans the earlier ones
-    had. What the pulls stored is committed: a failure here costs scoring time, never data: a warning."""
-    tables = [table for stream, _ in large for table in stream.tables]
-    stored = {stream.name: count for stream, count in large}
-    started = time.monotonic()
-    try:
-        refresh_statistics(engine, tables)
-    except SQLAlchemyError as exc:
-        log.warning("could not refresh table statistics after a large pull; scoring may plan slower reads until "
-                    "PostgreSQL's autovacuum analyzes them",
-                    extra={"streams": sorted(stored), "error": str(getattr(exc, "orig", None) or exc)})
-        return
-    log.info("table statistics refreshed after a large pull", extra={
-        "stored": stored, "tables": tables, "duration_s": round(time.monotonic() - started, 3)})
+    had."""
+    refresh_statistics_after(engine, [table for stream, _ in large for table in stream.tables], log, "a large pull",
+                             streams=sorted(stream.name for stream, _ in large),
+                             stored={stream.name: count for stream, count in large})

@@ -24,6 +24,7 @@ from mapping.kpis import baseline_prices, months_before
 from mapping.scorecards import SupplierActivity, activities, measure_window, month_periods, targets, window_periods
 from mapping.segments import Segment, category_shares, segments_of, spend_by_material, supplier_spend
 from store.actions import find_actions
+from store.db import refresh_statistics_after
 from store.measurements import (
     clear_dirty,
     clear_input_changes,
@@ -52,6 +53,10 @@ log = logging.getLogger("srm_bridge.sync.scoring")
 
 # Stored tallies were made by the KPI rules of this version; another version tallies everything afresh.
 RULES_VERSION = 2
+#: a run that tallied and changed this many rows or more (a first or full run) refreshes the statistics of
+#: what it writes: the next, incremental, runs read cards and tallies by supplier with index plans
+ANALYZE_AFTER_ROWS = 20_000
+SCORING_TABLES = ["tallies", "scorecards", "kpi_measurements", "supplier_contexts"]
 
 
 class ReplayRefused(ValueError):
@@ -139,6 +144,9 @@ def score(engine: Engine, settings: Settings, as_of: date, now: datetime, full: 
             report.dry_run = dry_run
             if dry_run:
                 transaction.rollback()
+    if not dry_run and report.tallied + len(report.changed) >= ANALYZE_AFTER_ROWS:
+        refresh_statistics_after(engine, SCORING_TABLES, log, "a large scoring run", months_tallied=report.tallied,
+                                 changed=len(report.changed))
     log.info("scored", extra={"as_of": as_of.isoformat(), "mode": "incremental" if report.incremental else "full",
                               "replay": back_dated, "dry_run": dry_run, "months_tallied": report.tallied,
                               "suppliers_scored": report.rescored,

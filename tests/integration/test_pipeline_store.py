@@ -1,4 +1,5 @@
 """Pull → store → score → outbox on SQLite and PostgreSQL, through the real connectors."""
+import logging
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -10,11 +11,12 @@ from config import load_settings
 from scheduler.bootstrap import App
 from sandbox.generator import generate_salesforce, generate_sap
 from sandbox.serve import sap_endpoints, start_salesforce, start_sap
+from store import db
 from store.outbox import events
 from store.scorecards import load_scorecards
 from store.sync_state import read_cursor, recent_runs
 from store.tables import goods_movements, purchase_orders, quarantine, schedule_lines
-from sync import pipeline
+from sync import pipeline, scoring
 from sync.pipeline import run_sync
 from sync.scoring import score
 
@@ -106,14 +108,44 @@ def test_a_large_pull_refreshes_its_tables_statistics_on_postgresql(postgres_eng
     report = run_sync(postgres_engine, app_for(postgres_engine, stand_ins).streams(["sap", "salesforce"]), NOW)
     assert {r.stream: r.stored >= 10 for r in report.streams} == {
         "sap.purchase_orders": True, "sap.goods_movements": True, "salesforce.accounts": False}
-    with postgres_engine.connect() as connection:
+    estimated, counted = planner_rows(postgres_engine, [*pipeline.ORDER_TABLES, "goods_movements"])
+    assert {table: estimated[table] for table in counted} == counted
+    assert estimated["supplier_accounts"] == estimated["quarantine"] == -1
+
+
+def test_a_large_scoring_run_refreshes_the_statistics_of_what_it_writes(postgres_engine, stand_ins, monkeypatch,
+                                                                        caplog):
+    """A first scoring run writes every card and tally: the incremental runs after it read those by supplier,
+    with the index plans that statistics give. An incremental run that writes little leaves them be."""
+    caplog.set_level(logging.INFO, logger=scoring.log.name)
+    app = app_for(postgres_engine, stand_ins)
+    run_sync(postgres_engine, app.streams(["sap", "salesforce"]), NOW)
+    monkeypatch.setattr(scoring, "ANALYZE_AFTER_ROWS", 20)
+    first = score(postgres_engine, app.settings, AS_OF, NOW)
+    assert first.tallied + len(first.changed) >= 20
+    estimated, counted = planner_rows(postgres_engine, scoring.SCORING_TABLES)
+    assert {table: estimated[table] for table in counted} == counted and min(counted.values()) > 0
+    assert estimated["risk_signals"] == -1  # not among what is refreshed
+    refreshed = [r for r in caplog.records if r.message == "table statistics refreshed after a large scoring run"]
+    assert [(r.levelname, r.tables, r.months_tallied) for r in refreshed] == [
+        ("INFO", scoring.SCORING_TABLES, first.tallied)]
+    with postgres_engine.begin() as connection:
+        connection.execute(text("DELETE FROM tallies WHERE supplier_id = '0000100001'"))
+        connection.execute(text("INSERT INTO dirty_suppliers (supplier_id) VALUES ('0000100001')"))
+    caplog.clear()
+    again = score(postgres_engine, app.settings, AS_OF, NOW)
+    assert 0 < again.tallied + len(again.changed) < 20
+    assert not [r for r in caplog.records if r.message.startswith("table statistics refreshed")]
+
+
+def planner_rows(engine, tables: list[str]) -> tuple[dict[str, float], dict[str, int]]:
+    """What PostgreSQL's planner takes every table's rows to be (-1: never analyzed), and `tables`' counts."""
+    with engine.connect() as connection:
         estimated = dict(connection.execute(text(
             "SELECT relname, reltuples FROM pg_class WHERE relnamespace = current_schema()::regnamespace "
             "AND relkind = 'r'")).all())
-        counted = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                   for table in (*pipeline.ORDER_TABLES, "goods_movements")}
-    assert {table: estimated[table] for table in counted} == counted
-    assert estimated["supplier_accounts"] == estimated["quarantine"] == -1
+        counted = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in tables}
+    return estimated, counted
 
 
 def test_statistics_that_cannot_be_refreshed_leave_a_warning_and_the_pull_stands(sqlite_engine, stand_ins, monkeypatch,
@@ -122,7 +154,7 @@ def test_statistics_that_cannot_be_refreshed_leave_a_warning_and_the_pull_stands
         raise OperationalError("ANALYZE purchase_orders", {}, Exception("must be owner of table purchase_orders"))
 
     monkeypatch.setattr(pipeline, "ANALYZE_AFTER_RECORDS", 10)
-    monkeypatch.setattr(pipeline, "refresh_statistics", refused)
+    monkeypatch.setattr(db, "refresh_statistics", refused)
     report = run_sync(sqlite_engine, app_for(sqlite_engine, stand_ins).streams(["sap"]), NOW)
     assert report.ok and counts(sqlite_engine)[0] == len(stand_ins[0]["purchase_orders"])
     warned = [r for r in caplog.records if r.message.startswith("could not refresh table statistics")]

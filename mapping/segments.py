@@ -37,12 +37,16 @@ class Segment:
 MaterialSpend = dict[str, dict[str, Decimal]]  # supplier → material → spend: all segmentation reads of the items
 
 
-def spend_by_material(items: Iterable[OrderedItem], into: MaterialSpend | None = None) -> MaterialSpend:
-    """Spend per supplier and material, added to `into` when given: items can be summed a batch at a time."""
-    spend = {} if into is None else into
-    for item in items:
-        materials = spend.setdefault(item.supplier_id, {})
-        materials[item.material] = materials.get(item.material, Decimal(0)) + item.unit_price * item.quantity
+def spend_by_material(items: Iterable[OrderedItem]) -> MaterialSpend:
+    return material_spend((item.supplier_id, item.material, item.unit_price * item.quantity) for item in items)
+
+
+def material_spend(parts: Iterable[tuple[str, str, Decimal]]) -> MaterialSpend:
+    """Spend per supplier and material, from (supplier, material, spend) parts."""
+    spend: MaterialSpend = {}
+    for supplier, material, amount in parts:
+        materials = spend.setdefault(supplier, {})
+        materials[material] = materials.get(material, Decimal(0)) + amount
     return spend
 
 

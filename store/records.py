@@ -1,6 +1,7 @@
 """Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
 from collections import defaultdict
 from datetime import date, timezone
+from decimal import Decimal
 from typing import Iterable, Iterator
 
 from sqlalchemy import (ColumnElement, Connection, Date, Select, String, Subquery, and_, bindparam, delete, false, func,
@@ -291,16 +292,18 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date, suppl
     return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
 
 
-def ordered_since(connection: Connection, after: date, as_of: date) -> Iterator[OrderedItem]:
-    """PO items ordered in `(after, as_of]`, without their confirmations, streamed: what spend sums read."""
+def spend_since(connection: Connection, after: date, as_of: date) -> Iterator[tuple[str, str, Decimal]]:
+    """(supplier, material, spend) parts of the PO items ordered in `(after, as_of]`, streamed: what spend sums
+    read. The database sums the quantities ordered at each price (a year of items comes as a fifth as many
+    rows at 5,000 suppliers), and each sum is priced here, as exactly as the items one by one."""
     po, pi = purchase_orders.c, po_items.c
     rows = connection.execute(
-        select(po.vendor_id, pi.po_id, pi.item_id, pi.material, po.order_date, pi.quantity, pi.net_price,
-               pi.price_unit)
+        select(po.vendor_id, pi.material, pi.net_price, pi.price_unit, func.sum(pi.quantity))
         .join(purchase_orders, po.po_id == pi.po_id).where(po.order_date > after, po.order_date <= as_of)
+        .group_by(po.vendor_id, pi.material, pi.net_price, pi.price_unit)
         .execution_options(yield_per=STREAMED_ROWS))
-    for row in rows:
-        yield OrderedItem(*row)
+    for vendor, material, net_price, price_unit, quantity in rows:
+        yield vendor, material, net_price / price_unit * quantity
 
 
 def _dated_by(first: date | None, sap_date: date | None) -> str | None:

@@ -22,7 +22,7 @@ from mapping.explain import (
 )
 from mapping.kpis import baseline_prices, months_before
 from mapping.scorecards import SupplierActivity, activities, measure_window, month_periods, targets, window_periods
-from mapping.segments import Segment, category_shares, segments_of, spend_by_material, supplier_spend
+from mapping.segments import Segment, category_shares, material_spend, segments_of, supplier_spend
 from store.actions import find_actions
 from store.db import refresh_statistics_after
 from store.measurements import (
@@ -41,7 +41,7 @@ from store.measurements import (
     tallied_months,
     unchanged_since_last_run,
 )
-from store.records import actions_due, item_histories, ordered_items, ordered_since, supplier_ids, supplier_profiles
+from store.records import actions_due, item_histories, ordered_items, spend_since, supplier_ids, supplier_profiles
 from store.risks import signalled_suppliers
 from sync.actions import ActionReport
 from sync.affected import Slices, context_fingerprint, rescored
@@ -225,7 +225,7 @@ def _segments_and_shares(connection: Connection, settings: Settings, as_of: date
     """Each supplier's segment and share of its category's spend: the spend per supplier and material they
     are worked out from is not kept through the batches."""
     with collector_paused():
-        spend = spend_by_material(ordered_since(connection, months_before(as_of, 12), as_of))
+        spend = material_spend(spend_since(connection, months_before(as_of, 12), as_of))
     shares = category_shares(supplier_spend(spend), {s: p.category for s, p in profiles.items()})
     return segments_of(spend, profiles, settings.segmentation), shares
 

@@ -263,55 +263,6 @@ def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[d
         .where(vendor.in_(sorted(set(suppliers))))
 
 
-def ordered_items(connection: Connection, ordered_from: date, as_of: date, supplier_id: str | None = None,
-                  suppliers: Iterable[str] | None = None, confirmed_from: date | None = None) -> list[OrderedItem]:
-    """PO items ordered in `[ordered_from, as_of]` (of one supplier, or of `suppliers`), with their first
-    confirmation (whenever it was made); those ordered before `confirmed_from` without it: what only prices
-    later items needs no confirmation, and leaving them out spares reading them.
-
-    A confirmation counts from the date SAP sent for it, else from the day srm-bridge first saw it.
-    """
-    suppliers = None if suppliers is None else list(suppliers)
-    po, c = purchase_orders.c, confirmations.c
-    of_suppliers = (po.vendor_id == supplier_id if supplier_id else true(),
-                    po.vendor_id.in_(suppliers) if suppliers is not None else true())
-    confirmed_orders = select(po.po_id).where(po.order_date >= (confirmed_from or ordered_from),
-                                              po.order_date <= as_of, *of_suppliers)
-    first_confirmation = (select(c.po_id, c.item_id,
-                                 func.min(func.coalesce(c.confirmed_on, c.first_seen_on)).label("first_confirmed_on"),
-                                 func.min(c.confirmed_on).label("first_sap_date"))
-                          .where(c.po_id.in_(confirmed_orders)).group_by(c.po_id, c.item_id).subquery())
-    rows = connection.execute(
-        select(po.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material, po.order_date,
-               po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit,
-               first_confirmation.c.first_confirmed_on, first_confirmation.c.first_sap_date)
-        .join(purchase_orders, po.po_id == po_items.c.po_id)
-        .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
-                   & (first_confirmation.c.item_id == po_items.c.item_id))
-        .where(po.order_date >= ordered_from, po.order_date <= as_of, *of_suppliers))
-    return [OrderedItem(*row[:-1], _dated_by(row.first_confirmed_on, row.first_sap_date)) for row in rows]
-
-
-def spend_since(connection: Connection, after: date, as_of: date) -> Iterator[tuple[str, str, Decimal]]:
-    """(supplier, material, spend) parts of the PO items ordered in `(after, as_of]`, streamed: what spend sums
-    read. The database sums the quantities ordered at each price (a year of items comes as a fifth as many
-    rows at 5,000 suppliers), and each sum is priced here, as exactly as the items one by one."""
-    po, pi = purchase_orders.c, po_items.c
-    rows = connection.execute(
-        select(po.vendor_id, pi.material, pi.net_price, pi.price_unit, func.sum(pi.quantity))
-        .join(purchase_orders, po.po_id == pi.po_id).where(po.order_date > after, po.order_date <= as_of)
-        .group_by(po.vendor_id, pi.material, pi.net_price, pi.price_unit)
-        .execution_options(yield_per=STREAMED_ROWS))
-    for vendor, material, net_price, price_unit, quantity in rows:
-        yield vendor, material, net_price / price_unit * quantity
-
-
-def _dated_by(first: date | None, sap_date: date | None) -> str | None:
-    if first is None:
-        return None
-    return "SAP" if sap_date == first else "first seen"
-
-
 def actions_due(connection: Connection, due_from: date, as_of: date, supplier_id: str | None = None) -> list[ActionDue]:
     a = corrective_actions.c
     rows = connection.execute(select(a.supplier_id, a.id, a.due_date, a.closed_at, a.status)

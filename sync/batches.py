@@ -10,7 +10,7 @@ from typing import Iterable, NamedTuple
 from sqlalchemy import Connection
 
 from config import Settings
-from domain.deliveries import ActionDue
+from domain.deliveries import ActionDue, OrderedItem
 from domain.periods import shift_period
 from domain.risks import RiskSignal
 from domain.scorecards import Scorecard
@@ -31,7 +31,8 @@ from mapping.scorecards import (
 from mapping.segments import Segment
 from store.benchmarks import Slice
 from store.measurements import Touched, load_tallies, save_tallies
-from store.records import item_histories, ordered_items
+from store.ordered import ordered_items, price_history
+from store.records import item_histories
 from store.risks import open_signals, reconcile_signals
 from store.scorecards import save_scorecards
 from sync.actions import ActionReport, run_actions
@@ -195,13 +196,10 @@ def _batch_tallies(connection: Connection, run: Run, batch: list[str],
 def _tally_batch(connection: Connection, run: Run, months: list[str], suppliers: set[str], spans: dict | None,
                  touched: Touched | None) -> Tallies:
     """The tallies of `months` of some suppliers: their histories read (within `spans`, when given), their
-    items ordered since 12 months before the first month (price baselines; confirmations from the first
-    month on) and their actions due."""
+    items ordered in the months with what prices them, and their actions due."""
     settings, as_of = run.settings, run.as_of
-    ordered_from = months_before(first_day(months[0]), 12)
     tallied = tally_months(item_histories(connection, first_day(months[0]), as_of, suppliers, spans),
-                           ordered_items(connection, ordered_from, as_of, suppliers=suppliers,
-                                         confirmed_from=first_day(months[0])),
+                           priced_items(connection, suppliers, first_day(months[0]), as_of),
                            [a for a in run.actions if a.supplier_id in suppliers],
                            months, as_of, delivery_window(settings), settings.delivery.confirm_days, touched)
     for anomaly in tallied.anomalies:
@@ -210,6 +208,14 @@ def _tally_batch(connection: Connection, run: Run, months: list[str], suppliers:
             "po": anomaly.po_id, "item": anomaly.item_id, "quantity_without_effect": str(anomaly.quantity),
             "reason": anomaly.reason})
     return tallied.tallies
+
+
+def priced_items(connection: Connection, suppliers: Iterable[str], priced_from: date, as_of: date) -> list[OrderedItem]:
+    """The suppliers' items ordered in `[priced_from, as_of]` with their confirmations, and the earlier ones that
+    can be their price baselines (12 months back)."""
+    suppliers = list(suppliers)
+    return ordered_items(connection, priced_from, as_of, suppliers) + price_history(
+        connection, suppliers, (months_before(priced_from, 12), months_before(as_of, 12)), priced_from)
 
 
 def _conditions(settings: Settings, as_of: date, cards: list[Scorecard], measured: dict, segments: dict,

@@ -41,11 +41,12 @@ from store.measurements import (
     tallied_months,
     unchanged_since_last_run,
 )
-from store.records import actions_due, item_histories, ordered_items, spend_since, supplier_ids, supplier_profiles
+from store.ordered import spend_since
+from store.records import actions_due, item_histories, supplier_ids, supplier_profiles
 from store.risks import signalled_suppliers
 from sync.actions import ActionReport
 from sync.affected import Slices, context_fingerprint, rescored
-from sync.batches import Run, delivery_window, first_day, score_batch
+from sync.batches import Run, delivery_window, first_day, priced_items, score_batch
 from sync.card_changes import CardChanges
 from sync.peers import PeerTable, publish_benchmarks
 
@@ -237,7 +238,7 @@ def explain(engine: Engine, settings: Settings, supplier_id: str, period: str, k
     start = first_day(span[0])
     with engine.connect() as connection:
         items = item_histories(connection, start, as_of, [supplier_id])
-        ordered = ordered_items(connection, months_before(start, 12), as_of, supplier_id, confirmed_from=start)
+        ordered = priced_items(connection, [supplier_id], start, as_of)
         actions = actions_due(connection, start, as_of, supplier_id)
     activity = activities(items, ordered, actions, as_of).get(supplier_id, SupplierActivity())
     baselines = baseline_prices(ordered)

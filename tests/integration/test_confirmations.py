@@ -11,7 +11,8 @@ from sandbox.generator import generate_sap
 from sandbox.sap_render import last_change
 from sandbox.serve import sap_endpoints, start_sap
 from scheduler.bootstrap import App
-from store.records import ordered_items, store_purchase_orders
+from store.ordered import ordered_items
+from store.records import store_purchase_orders
 from store.tables import confirmations
 from sync.pipeline import run_sync
 
@@ -60,21 +61,6 @@ def test_a_date_sap_sends_wins_over_the_day_first_seen(engine):
         [item] = [i for i in ordered_items(connection, date(2026, 1, 1), date(2026, 12, 31)) if i.po_id == po_id]
     [row] = explain_confirmations([item], date(2026, 6, 30), confirm_days=2)
     assert (row["first_confirmed"], row["date_from"], row["lag_days"]) == (date(2026, 4, 2), "SAP", 1)
-
-
-def test_items_ordered_before_confirmed_from_come_without_their_confirmation(engine):
-    po_id = f"45{uuid.uuid4().int % 10**8:08d}"
-    with engine.begin() as connection:
-        store_purchase_orders(connection, [an_order(po_id, "2026-04-05T09:00:00Z",
-                                                    seen("0001", "2026-04-05", sent="2026-04-02"))])
-    with engine.connect() as connection:
-        def read(confirmed_from: date) -> tuple:
-            [item] = [i for i in ordered_items(connection, date(2026, 1, 1), date(2026, 12, 31),
-                                               confirmed_from=confirmed_from) if i.po_id == po_id]
-            return item.unit_price, item.first_confirmed_on, item.confirmed_date_from
-
-        assert read(date(2026, 4, 1)) == (10, date(2026, 4, 2), "SAP")  # ordered that day: confirmed
-        assert read(date(2026, 4, 2)) == (10, None, None)  # a price baseline only
 
 
 def test_confirmations_from_the_stand_in_are_stored_with_the_day_their_order_last_changed(sqlite_engine):

@@ -1,7 +1,6 @@
 """Store SAP and Salesforce records by natural key, and read them back for the KPI engine."""
 from collections import defaultdict
 from datetime import date, timezone
-from decimal import Decimal
 from typing import Iterable, Iterator
 
 from sqlalchemy import (ColumnElement, Connection, Date, Select, String, Subquery, and_, bindparam, delete, false, func,
@@ -10,7 +9,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from domain.records import GoodsMovement, PurchaseOrder, Rejected, SupplierAccount, first_copies
 from domain.suppliers import SupplierProfile
-from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement, OrderedItem
+from domain.deliveries import ActionDue, ItemHistory, LineOrder, Movement
 from store.tables import (
     confirmations,
     corrective_actions,
@@ -259,6 +258,8 @@ def _within(connection: Connection, query: Select, spans: dict[str, list[tuple[d
     spanned = select(*(func.unnest(bindparam(None, list(values), type_=ARRAY(kind))).label(name)
                        for name, values, kind in (("supplier", suppliers, String), ("first", firsts, Date),
                                                   ("last", lasts, Date)))).subquery("spans")
+    # the vendors named again as a plain condition: PostgreSQL then finds their orders by index, instead of
+    # joining every order with a line or movement in the ranges' months and keeping the batch's
     return query.join(spanned, and_(spanned.c.supplier == vendor, day.between(spanned.c.first, spanned.c.last))) \
         .where(vendor.in_(sorted(set(suppliers))))
 

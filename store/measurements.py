@@ -176,10 +176,9 @@ def save_tallies(connection: Connection, found: dict[TallyKey, Tally], replaced:
     if replaced is None:
         connection.execute(delete(tallies))
     else:  # one statement per chunk, not one per supplier: an incremental run replaces thousands
-        keys, t = sorted(replaced), tallies.c
-        for start in range(0, len(keys), CLEAR_CHUNK // 2):
-            connection.execute(delete(tallies).where(tuple_(t.supplier_id, t.period).in_(
-                keys[start:start + CLEAR_CHUNK // 2])))
+        keys, t, pairs = sorted(replaced), tallies.c, CLEAR_CHUNK // 2  # two parameters a key
+        for start in range(0, len(keys), pairs):
+            connection.execute(delete(tallies).where(tuple_(t.supplier_id, t.period).in_(keys[start:start + pairs])))
     insert_rows(connection, tallies, [{"supplier_id": supplier, "period": period, "tally": _json(tally)}
                                       for (supplier, period), tally in found.items()])
 

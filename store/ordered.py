@@ -3,7 +3,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Iterable, Iterator
 
-from sqlalchemy import Connection, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
 
 from domain.deliveries import OrderedItem
 from store.records import STREAMED_ROWS
@@ -11,6 +11,11 @@ from store.tables import confirmations, po_items, purchase_orders
 
 _ITEM = (purchase_orders.c.vendor_id, po_items.c.po_id, po_items.c.item_id, po_items.c.material,
          purchase_orders.c.order_date, po_items.c.quantity, po_items.c.net_price, po_items.c.price_unit)
+
+
+def _ordered(*columns: ColumnElement) -> Select:
+    """`columns` of the PO items joined with their orders."""
+    return select(*columns).join(purchase_orders, purchase_orders.c.po_id == po_items.c.po_id)
 
 
 def ordered_items(connection: Connection, ordered_from: date, as_of: date,
@@ -28,8 +33,7 @@ def ordered_items(connection: Connection, ordered_from: date, as_of: date,
                                  func.min(c.confirmed_on).label("first_sap_date"))
                           .where(c.po_id.in_(confirmed_orders)).group_by(c.po_id, c.item_id).subquery())
     rows = connection.execute(
-        select(*_ITEM, first_confirmation.c.first_confirmed_on, first_confirmation.c.first_sap_date)
-        .join(purchase_orders, po.po_id == po_items.c.po_id)
+        _ordered(*_ITEM, first_confirmation.c.first_confirmed_on, first_confirmation.c.first_sap_date)
         .outerjoin(first_confirmation, (first_confirmation.c.po_id == po_items.c.po_id)
                    & (first_confirmation.c.item_id == po_items.c.item_id))
         .where(po.order_date >= ordered_from, po.order_date <= as_of, of_suppliers))
@@ -47,16 +51,13 @@ def price_history(connection: Connection, suppliers: Iterable[str], starts: tupl
     An incremental run that prices the last two months reads four months of items here, not twelve."""
     first, last = starts[0], min(starts[1], priced_from - timedelta(days=1))
     po, pi, chosen = purchase_orders.c, po_items.c, list(suppliers)
-    after_last = select(po.vendor_id, pi.material, func.min(po.order_date).label("day")) \
-        .join(purchase_orders, po.po_id == pi.po_id) \
-        .where(po.order_date > last, po.order_date < priced_from, po.vendor_id.in_(chosen)) \
+    after_starts = (po.order_date > last, po.order_date < priced_from, po.vendor_id.in_(chosen))
+    after_last = _ordered(po.vendor_id, pi.material, func.min(po.order_date).label("day")).where(*after_starts) \
         .group_by(po.vendor_id, pi.material).subquery("first_after")
-    within = select(*_ITEM).join(purchase_orders, po.po_id == pi.po_id) \
-        .where(po.order_date >= first, po.order_date <= last, po.vendor_id.in_(chosen))
-    first_days = select(*_ITEM).join(purchase_orders, po.po_id == pi.po_id) \
-        .join(after_last, and_(after_last.c.vendor_id == po.vendor_id, after_last.c.material == pi.material,
-                               after_last.c.day == po.order_date)) \
-        .where(po.order_date > last, po.order_date < priced_from, po.vendor_id.in_(chosen))
+    within = _ordered(*_ITEM).where(po.order_date >= first, po.order_date <= last, po.vendor_id.in_(chosen))
+    first_days = _ordered(*_ITEM).where(*after_starts).join(after_last, and_(
+        after_last.c.vendor_id == po.vendor_id, after_last.c.material == pi.material,
+        after_last.c.day == po.order_date))
     return [OrderedItem(*row) for row in connection.execute(within.union_all(first_days))]
 
 
@@ -67,8 +68,8 @@ def spend_since(connection: Connection, after: date, as_of: date) -> Iterator[tu
     last digit wherever a unit price is an exact decimal (a price unit of 1, 10, 100, …)."""
     po, pi = purchase_orders.c, po_items.c
     rows = connection.execute(
-        select(po.vendor_id, pi.material, pi.net_price, pi.price_unit, func.sum(pi.quantity))
-        .join(purchase_orders, po.po_id == pi.po_id).where(po.order_date > after, po.order_date <= as_of)
+        _ordered(po.vendor_id, pi.material, pi.net_price, pi.price_unit, func.sum(pi.quantity))
+        .where(po.order_date > after, po.order_date <= as_of)
         .group_by(po.vendor_id, pi.material, pi.net_price, pi.price_unit)
         .execution_options(yield_per=STREAMED_ROWS))
     for vendor, material, net_price, price_unit, quantity in rows:
